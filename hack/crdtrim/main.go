@@ -1,7 +1,11 @@
-// Command crdtrim removes the descriptions inside the Kubernetes types a Serin CRD embeds
-// (the Rollout's pod template, an analysis Job's spec). Those descriptions are the
-// Kubernetes API's own and make a CRD too large for client-side `kubectl apply`; Serin's
-// own field descriptions stay, so `kubectl explain rollout.spec.strategy` keeps working.
+// Command crdtrim cleans the Kubernetes types a Serin CRD embeds (the Rollout's pod
+// template, an analysis Job's spec):
+//   - their descriptions are the Kubernetes API's own and make a CRD too large for
+//     client-side `kubectl apply`; Serin's own field descriptions stay, so
+//     `kubectl explain rollout.spec.strategy` keeps working;
+//   - their CEL rules are written for the live objects (e.g. "field is immutable" on a
+//     Job), not for a template a user edits; the Pod or Job created from the template is
+//     still checked by the apiserver when the controller creates it.
 //
 // Usage: go run ./hack/crdtrim FILE...   (rewrites each file in place)
 package main
@@ -70,10 +74,10 @@ func trimFile(path string) error {
 }
 
 // trimAt follows property names ("[]" steps into array items) and strips every
-// description below the path's end; a path this CRD does not have is skipped.
+// description and CEL rule below the path's end; a path this CRD does not have is skipped.
 func trimAt(s *apiextensionsv1.JSONSchemaProps, path []string) {
 	if len(path) == 0 {
-		stripDescriptions(s)
+		stripEmbedded(s)
 		return
 	}
 	step, rest := path[0], path[1:]
@@ -91,22 +95,23 @@ func trimAt(s *apiextensionsv1.JSONSchemaProps, path []string) {
 	s.Properties[step] = next
 }
 
-func stripDescriptions(s *apiextensionsv1.JSONSchemaProps) {
+func stripEmbedded(s *apiextensionsv1.JSONSchemaProps) {
 	s.Description = ""
+	s.XValidations = nil
 	for k, v := range s.Properties {
-		stripDescriptions(&v)
+		stripEmbedded(&v)
 		s.Properties[k] = v
 	}
 	if s.Items != nil && s.Items.Schema != nil {
-		stripDescriptions(s.Items.Schema)
+		stripEmbedded(s.Items.Schema)
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
-		stripDescriptions(s.AdditionalProperties.Schema)
+		stripEmbedded(s.AdditionalProperties.Schema)
 	}
 	for i := range s.AllOf {
-		stripDescriptions(&s.AllOf[i])
+		stripEmbedded(&s.AllOf[i])
 	}
 	for i := range s.AnyOf {
-		stripDescriptions(&s.AnyOf[i])
+		stripEmbedded(&s.AnyOf[i])
 	}
 }
