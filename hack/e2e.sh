@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make e2e: the end-to-end suite against the real local control plane.
+#
+#   hack/e2e.sh [go test flags...]     e.g. hack/e2e.sh -run TestCluster/group/RBAC
+#
+# Builds the control plane first if needed (hack/kube-bin.sh; cached after the first run).
+# Each test package starts its own cluster (test/e2e/framework); logs and failure dumps go
+# to .cache/e2e/<cluster>/. SERIN_E2E_KEEP_CLUSTER=1 leaves the clusters running.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bin=$(hack/kube-bin.sh | tail -n 1)
+export SERIN_KUBE_BIN=$bin
+export PATH=$bin:$PATH
+
+# Clusters whose test binary is gone (killed by go test's -timeout, which gives it no
+# chance to clean up) are deleted here, before and after the run. The test binary's pid
+# ends the cluster name: e2e-<package>-<pid>.
+sweep() {
+	local dir name pid
+	for dir in .cache/cluster/clusters/e2e-*; do
+		[[ -d $dir ]] || continue
+		name=$(basename "$dir")
+		pid=${name##*-}
+		if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+			continue
+		fi
+		echo "e2e: deleting leftover cluster $name"
+		KWOK_WORKDIR=$root/.cache/cluster "$bin/kwokctl" --name "$name" delete cluster --kubeconfig= ||
+			echo "e2e: could not delete $name; see $dir" >&2
+	done
+}
+sweep
+if [[ ${SERIN_E2E_KEEP_CLUSTER:-} != 1 ]]; then
+	trap sweep EXIT
+fi
+
+go test -tags e2e -count=1 -timeout 60m -v "$@" ./test/e2e/...

@@ -1,0 +1,194 @@
+// Package cluster runs Serin's local Kubernetes control plane: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler and the kwok fake-node controller, built from
+// source by hack/kube-bin.sh and started by kwokctl's binary runtime on 127.0.0.1.
+//
+// It drives the kwokctl command with a generated configuration (Config) rather than
+// importing kwok, so kwok's dependencies never enter Serin's go.mod. Everything lives
+// under .cache/cluster in the repository: one directory per cluster name holding the
+// kubeconfig, the component logs and their pid files.
+package cluster
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// DefaultName is the cluster `make cluster-up` starts.
+const DefaultName = "serin"
+
+// Options configures Up.
+type Options struct {
+	Name  string    // kwokctl cluster name; DefaultName when empty
+	Nodes int       // fake Nodes to create; 3 when zero
+	Root  string    // repository root; found from the working directory when empty
+	Log   io.Writer // kwokctl's own output; os.Stderr when nil
+}
+
+// Cluster is a running local control plane.
+type Cluster struct {
+	Name        string
+	Root        string
+	BinDir      string // the control plane binaries, kubectl included
+	KubeVersion string
+	Workdir     string // kwokctl's directory for this cluster
+	Kubeconfig  string // admin kubeconfig (cluster-admin), Workdir/kubeconfig.yaml
+	LogDir      string // one log file per component, Workdir/logs
+	// StartupTime is the time from `kwokctl create cluster` to a ready API server
+	// (kwokctl waits for it), not counting the Nodes.
+	StartupTime time.Duration
+	log         io.Writer
+}
+
+// Up starts a new cluster and waits until its API server answers and its Nodes are Ready.
+// A cluster of the same name must not exist: Down it first.
+func Up(ctx context.Context, o Options) (*Cluster, error) {
+	c, err := open(o.Name, o.Root, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	if o.Nodes == 0 {
+		o.Nodes = 3
+	}
+	if _, err := os.Stat(c.Workdir); err == nil {
+		return nil, fmt.Errorf("cluster %q already exists (%s): run `make cluster-down` or Down it first", c.Name, c.Workdir)
+	}
+	if c.BinDir, err = BinDir(c.Root); err != nil {
+		return nil, err
+	}
+	cfg, err := Config(c.BinDir, c.KubeVersion)
+	if err != nil {
+		return nil, err
+	}
+	cfgPath := filepath.Join(kwokWorkdir(c.Root), "configs", c.Name+".yaml")
+	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {
+		return nil, err
+	}
+
+	start := time.Now()
+	// --kubeconfig= keeps kwokctl away from ~/.kube/config; our kubeconfig is its own.
+	if err := c.kwokctl(ctx, "create", "cluster", "--config", cfgPath, "--wait", "3m", "--kubeconfig="); err != nil {
+		return nil, fmt.Errorf("create cluster %q (logs in %s): %w", c.Name, c.LogDir, err)
+	}
+	c.StartupTime = time.Since(start)
+
+	if err := c.kwokctl(ctx, "scale", "node", "--replicas", strconv.Itoa(o.Nodes)); err != nil {
+		return c, fmt.Errorf("create %d nodes: %w", o.Nodes, err)
+	}
+	if _, err := c.Kubectl(ctx, "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=2m"); err != nil {
+		return c, fmt.Errorf("wait for nodes: %w", err)
+	}
+	return c, nil
+}
+
+// Open returns the cluster of that name started earlier (possibly by another process),
+// for Down or Kubectl. It does not check that it is running.
+func Open(name, root string) (*Cluster, error) {
+	c, err := open(name, root, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(c.Workdir); err != nil {
+		return nil, fmt.Errorf("cluster %q: %w", c.Name, err)
+	}
+	c.BinDir, err = BinDir(c.Root)
+	return c, err
+}
+
+func open(name, root string, log io.Writer) (*Cluster, error) {
+	if name == "" {
+		name = DefaultName
+	}
+	if root == "" {
+		var err error
+		if root, err = RepoRoot(); err != nil {
+			return nil, err
+		}
+	}
+	if log == nil {
+		log = os.Stderr
+	}
+	version, err := KubeVersion(root)
+	if err != nil {
+		return nil, err
+	}
+	workdir := filepath.Join(kwokWorkdir(root), "clusters", name)
+	return &Cluster{
+		Name:        name,
+		Root:        root,
+		KubeVersion: version,
+		Workdir:     workdir,
+		Kubeconfig:  filepath.Join(workdir, "kubeconfig.yaml"),
+		LogDir:      filepath.Join(workdir, "logs"),
+		log:         log,
+	}, nil
+}
+
+// kwokWorkdir is KWOK_WORKDIR for every kwokctl call: nothing goes to ~/.kwok.
+func kwokWorkdir(root string) string { return filepath.Join(root, ".cache", "cluster") }
+
+// Down stops every process of the cluster, deletes its directory (logs included: copy
+// them first if you want them) and checks that none of its processes is left.
+func (c *Cluster) Down(ctx context.Context) error {
+	procs, err := c.Processes()
+	if err != nil {
+		return err
+	}
+	if err := c.kwokctl(ctx, "delete", "cluster", "--kubeconfig="); err != nil {
+		return fmt.Errorf("delete cluster %q: %w", c.Name, err)
+	}
+	return waitGone(ctx, procs, 30*time.Second)
+}
+
+// Kubectl runs the cached kubectl against the cluster and returns its standard output;
+// the error carries standard error.
+func (c *Cluster) Kubectl(ctx context.Context, args ...string) ([]byte, error) {
+	return c.KubectlStdin(ctx, nil, args...)
+}
+
+// KubectlStdin is Kubectl with stdin, for `kubectl apply -f -`.
+func (c *Cluster) KubectlStdin(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, "kubectl"), append([]string{"--kubeconfig", c.Kubeconfig}, args...)...)
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("kubectl %v: %w: %s", args, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// Env is the environment for a process using this cluster: KUBECONFIG, and PATH with
+// the cached binaries (kubectl) first.
+func (c *Cluster) Env() []string {
+	return append(os.Environ(),
+		"KUBECONFIG="+c.Kubeconfig,
+		"PATH="+c.BinDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+	)
+}
+
+func (c *Cluster) kwokctl(ctx context.Context, args ...string) error {
+	bin := c.BinDir
+	if bin == "" {
+		return errors.New("no binaries: run `make kube-bin`")
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "kwokctl"), append([]string{"--name", c.Name}, args...)...)
+	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+kwokWorkdir(c.Root))
+	cmd.Stdout, cmd.Stderr = c.log, c.log
+	// The components kwokctl starts outlive it; never wait on them holding our pipes.
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("kwokctl %v: %w", args, err)
+	}
+	return nil
+}
