@@ -19,7 +19,7 @@ type AnalysisRun struct {
 
 	Spec AnalysisRunSpec `json:"spec"`
 	// +optional
-	Status AnalysisRunStatus `json:"status,omitempty"`
+	Status AnalysisRunStatus `json:"status,omitzero"`
 }
 
 // AnalysisRunSpec is the metrics to run and their arguments.
@@ -68,7 +68,7 @@ type AnalysisRunStatus struct {
 	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
 	// RunSummary counts the metrics by phase.
 	// +optional
-	RunSummary RunSummary `json:"runSummary,omitempty"`
+	RunSummary RunSummary `json:"runSummary,omitzero"`
 	// DryRunSummary counts the dry-run metrics by phase.
 	// +optional
 	DryRunSummary *RunSummary `json:"dryRunSummary,omitempty"`

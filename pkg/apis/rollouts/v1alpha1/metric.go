@@ -138,7 +138,7 @@ type WebMetricHeader struct {
 type JobMetric struct {
 	// Metadata is labels and annotations for the Job.
 	// +optional
-	Metadata JobMetadata `json:"metadata,omitempty"`
+	Metadata JobMetadata `json:"metadata,omitzero"`
 	// Spec is the Job's spec.
 	Spec batchv1.JobSpec `json:"spec"`
 }

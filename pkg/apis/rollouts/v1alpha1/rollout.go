@@ -30,7 +30,7 @@ type Rollout struct {
 
 	Spec RolloutSpec `json:"spec"`
 	// +optional
-	Status RolloutStatus `json:"status,omitempty"`
+	Status RolloutStatus `json:"status,omitzero"`
 }
 
 // RolloutSpec is what the user asks for.

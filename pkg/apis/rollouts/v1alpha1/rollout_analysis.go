@@ -26,7 +26,7 @@ type RolloutAnalysis struct {
 	MeasurementRetention []MeasurementRetention `json:"measurementRetention,omitempty"`
 	// AnalysisRunMetadata is put on the AnalysisRuns created.
 	// +optional
-	AnalysisRunMetadata AnalysisRunMetadata `json:"analysisRunMetadata,omitempty"`
+	AnalysisRunMetadata AnalysisRunMetadata `json:"analysisRunMetadata,omitzero"`
 }
 
 // RolloutAnalysisBackground is an analysis that runs in the background across steps.

@@ -56,10 +56,10 @@ type RolloutStatus struct {
 	Conditions []RolloutCondition `json:"conditions,omitempty"`
 	// Canary is the state of a canary rollout.
 	// +optional
-	Canary CanaryStatus `json:"canary,omitempty"`
+	Canary CanaryStatus `json:"canary,omitzero"`
 	// BlueGreen is the state of a blue-green rollout.
 	// +optional
-	BlueGreen BlueGreenStatus `json:"blueGreen,omitempty"`
+	BlueGreen BlueGreenStatus `json:"blueGreen,omitzero"`
 	// HPAReplicas is the number of pods receiving active traffic.
 	// +optional
 	HPAReplicas int32 `json:"HPAReplicas,omitempty"`
