@@ -32,9 +32,9 @@ func TestPodTemplateHashPinned(t *testing.T) {
 		collision *int32
 		want      string
 	}{
-		"minimal": {template: template("nginx:1.27"), want: "6c8d7489d5"},
+		"minimal":              {template: template("nginx:1.27"), want: "6c8d7489d5"},
 		"minimal, collision 1": {template: template("nginx:1.27"), collision: int32p(1), want: "5fccbbddbd"},
-		"other image": {template: template("nginx:1.28"), want: "58648f958d"},
+		"other image":          {template: template("nginx:1.28"), want: "58648f958d"},
 		"ports, env, resources, annotations": {template: template("registry.example.com/web:2", func(t *corev1.PodTemplateSpec) {
 			t.Annotations = map[string]string{"prometheus.io/scrape": "true"}
 			c := &t.Spec.Containers[0]
@@ -66,9 +66,11 @@ func TestPodTemplateHashIgnoresEmptyValues(t *testing.T) {
 		}
 	}
 	differ := map[string]*corev1.PodTemplateSpec{
-		"extra label":      template("nginx:1.27", func(t *corev1.PodTemplateSpec) { t.Labels["tier"] = "front" }),
-		"env value":        template("nginx:1.27", func(t *corev1.PodTemplateSpec) { t.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", Value: "1"}} }),
-		"second container": template("nginx:1.27", func(t *corev1.PodTemplateSpec) { t.Spec.Containers = append(t.Spec.Containers, corev1.Container{Name: "b", Image: "b"}) }),
+		"extra label": template("nginx:1.27", func(t *corev1.PodTemplateSpec) { t.Labels["tier"] = "front" }),
+		"env value":   template("nginx:1.27", func(t *corev1.PodTemplateSpec) { t.Spec.Containers[0].Env = []corev1.EnvVar{{Name: "A", Value: "1"}} }),
+		"second container": template("nginx:1.27", func(t *corev1.PodTemplateSpec) {
+			t.Spec.Containers = append(t.Spec.Containers, corev1.Container{Name: "b", Image: "b"})
+		}),
 	}
 	for name, tpl := range differ {
 		if got := PodTemplateHash(tpl, nil); got == base {
