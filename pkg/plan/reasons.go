@@ -1,0 +1,47 @@
+package plan
+
+// Reasons of the Events and conditions Serin writes on a Rollout. Each names one
+// transition; `kubectl describe rollout` shows them in order.
+const (
+	ReasonInvalidSpec            = "InvalidSpec"
+	ReasonNewReplicaSetCreated   = "NewReplicaSetCreated"
+	ReasonReplicaSetScaled       = "ScalingReplicaSet"
+	ReasonHashCollision          = "ReplicaSetHashCollision"
+	ReasonStepCompleted          = "RolloutStepCompleted"
+	ReasonPaused                 = "RolloutPaused"
+	ReasonResumed                = "RolloutResumed"
+	ReasonWeightChanged          = "TrafficWeightUpdated"
+	ReasonHeaderRouteChanged     = "HeaderRouteUpdated"
+	ReasonServiceSelectorChanged = "ServiceSelectorUpdated"
+	ReasonPromoted               = "RolloutPromoted"
+	ReasonCompleted              = "RolloutCompleted"
+	ReasonAborted                = "RolloutAborted"
+	ReasonRetried                = "RolloutRetried"
+	ReasonRollbackToStable       = "SkipSteps"
+	ReasonStepsChanged           = "RolloutStepsChanged"
+	ReasonProgressDeadline       = "ProgressDeadlineExceeded"
+	ReasonRestarted              = "RolloutRestarted"
+	ReasonTrafficRouterError     = "TrafficRoutingError"
+	ReasonServiceMissing         = "ServiceNotFound"
+
+	// Condition reasons that are not also event reasons.
+	ReasonReplicaSetUpdated  = "ReplicaSetUpdated"
+	ReasonNewRSAvailable     = "NewReplicaSetAvailable"
+	ReasonAvailable          = "AvailableReason"
+	ReasonNotAvailable       = "NotAvailable"
+	ReasonHealthy            = "RolloutHealthy"
+	ReasonNotHealthy         = "RolloutNotHealthy"
+	ReasonCompletedCondition = "RolloutCompleted"
+	ReasonNotCompleted       = "RolloutNotCompleted"
+	ReasonPausedCondition    = "RolloutPaused"
+	ReasonUnpausedCondition  = "RolloutResumed"
+	ReasonValidSpec          = "ValidSpec"
+)
+
+// Annotations and labels the controller writes on the ReplicaSets it owns.
+const (
+	// AnnotationRevision is the revision number of a ReplicaSet (1, 2, ...).
+	AnnotationRevision = "rollout.serin.dev/revision"
+	// AnnotationScaleDownDeadline is when an old or aborted ReplicaSet may be scaled to 0.
+	AnnotationScaleDownDeadline = "rollout.serin.dev/scale-down-deadline"
+)
