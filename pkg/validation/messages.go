@@ -9,7 +9,6 @@ package validation
 
 // Messages shared with the CEL rules of the CRDs (pkg/apis/rollouts/v1alpha1 markers).
 const (
-	MsgSelectorLabels           = "spec.selector.matchLabels must match spec.template.metadata.labels"
 	MsgProgressDeadline         = "spec.progressDeadlineSeconds must be greater than spec.minReadySeconds"
 	MsgOneStrategy              = "spec.strategy must set exactly one of canary or blueGreen"
 	MsgCanaryServicesRequired   = "spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
@@ -21,8 +20,8 @@ const (
 	MsgCanaryMaxUnavailable     = "spec.strategy.canary.maxUnavailable must be a non-negative number or a percentage such as 25%"
 	MsgCanaryMaxSurge           = "spec.strategy.canary.maxSurge must be a non-negative number or a percentage such as 25%"
 	MsgBlueGreenMaxUnavailable  = "spec.strategy.blueGreen.maxUnavailable must be a non-negative number or a percentage such as 25%"
-	MsgOneStepAction            = "spec.strategy.canary.steps[]: a step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute"
 	MsgPauseDuration            = "spec.strategy.canary.steps[].pause.duration must be a number of seconds or a duration such as 30s, 5m, 1h"
+	MsgOneStepAction            = "spec.strategy.canary.steps[]: a step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute"
 	MsgCanaryScaleOne           = "spec.strategy.canary.steps[].setCanaryScale must set exactly one of replicas, weight or matchTrafficWeight"
 	MsgMatchHeaderOrCookie      = "spec.strategy.canary.steps[].setHeaderRoute.match[] must set exactly one of headerName or cookieName"
 	MsgMatchHeaderValueRequired = "spec.strategy.canary.steps[].setHeaderRoute.match[].headerValue is required with headerName"
@@ -42,7 +41,7 @@ const (
 
 // CELMessages is every message the CRDs' CEL rules may give.
 var CELMessages = []string{
-	MsgSelectorLabels, MsgProgressDeadline, MsgOneStrategy, MsgCanaryServicesRequired,
+	MsgProgressDeadline, MsgOneStrategy, MsgCanaryServicesRequired,
 	MsgCanaryServicesDiffer, MsgCanaryScaleNeedsRouting, MsgHeaderRouteNeedsRouting,
 	MsgSetWeightAboveMax, MsgSurgeUnavailableZero, MsgCanaryMaxUnavailable, MsgCanaryMaxSurge,
 	MsgBlueGreenMaxUnavailable, MsgOneStepAction, MsgPauseDuration, MsgCanaryScaleOne,
@@ -54,6 +53,7 @@ var CELMessages = []string{
 
 // Messages for rules only Go can check (no CEL counterpart).
 const (
+	MsgSelectorLabels     = "spec.selector.matchLabels must match spec.template.metadata.labels"
 	MsgSelectorRequired   = "spec.selector is required"
 	MsgSelectorEmpty      = "spec.selector must not be empty: it would select every pod in the namespace"
 	MsgSelectorTemplate   = "spec.selector must select the pods of spec.template (their labels)"

@@ -26,6 +26,7 @@ type AnalysisRun struct {
 type AnalysisRunSpec struct {
 	// Metrics to measure.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
 	// +listType=map
 	// +listMapKey=name
 	Metrics []Metric `json:"metrics"`

@@ -21,6 +21,7 @@ type AnalysisTemplate struct {
 type AnalysisTemplateSpec struct {
 	// Metrics to measure.
 	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
 	// +listType=map
 	// +listMapKey=name
 	Metrics []Metric `json:"metrics"`

@@ -6,8 +6,8 @@ import (
 
 // CanaryStrategy ships a new version by shifting traffic and replicas to it step by step.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.canaryService) && self.canaryService != ” && has(self.stableService) && self.stableService != ”)",message="spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
-// +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || !has(self.stableService) || self.canaryService == ” || self.canaryService != self.stableService",message="spec.strategy.canary.canaryService must differ from stableService"
+// +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.canaryService) && self.canaryService != '' && has(self.stableService) && self.stableService != '')",message="spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
+// +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || !has(self.stableService) || self.canaryService == '' || self.canaryService != self.stableService",message="spec.strategy.canary.canaryService must differ from stableService"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setCanaryScale))",message="spec.strategy.canary.steps: setCanaryScale needs trafficRouting"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setHeaderRoute))",message="spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || self.steps.all(s, !has(s.setWeight) || s.setWeight <= (has(self.trafficRouting) && has(self.trafficRouting.maxTrafficWeight) ? self.trafficRouting.maxTrafficWeight : 100))",message="spec.strategy.canary.steps: setWeight must not exceed trafficRouting.maxTrafficWeight (default 100)"
@@ -84,7 +84,7 @@ type CanaryStrategy struct {
 
 // CanaryStep is one step of a canary: exactly one action.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.setWeight), has(self.pause), has(self.analysis), has(self.setCanaryScale), has(self.setHeaderRoute)].filter(x, x).size() == 1",message="spec.strategy.canary.steps[]: a step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute"
+// +kubebuilder:validation:XValidation:rule="(has(self.setWeight) ? 1 : 0) + (has(self.pause) ? 1 : 0) + (has(self.analysis) ? 1 : 0) + (has(self.setCanaryScale) ? 1 : 0) + (has(self.setHeaderRoute) ? 1 : 0) == 1",message="spec.strategy.canary.steps[]: a step must set exactly one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute"
 type CanaryStep struct {
 	// SetWeight is the percentage of traffic (with trafficRouting) or of replicas
 	// (without) the canary gets, 0 to 100 (or to trafficRouting.maxTrafficWeight).
@@ -113,14 +113,16 @@ type RolloutPause struct {
 	// unit ("30s", "5m", "1h"). Without it the rollout waits for a promote.
 	// +optional
 	// +kubebuilder:validation:XIntOrString
-	// +kubebuilder:validation:XValidation:rule="type(self) == int ? self >= 0 : self.matches('^[0-9]+$') || self.matches('^([0-9]+([.][0-9]+)?(h|m|s|ms))+$')",message="spec.strategy.canary.steps[].pause.duration must be a number of seconds or a duration such as 30s, 5m, 1h"
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^([0-9]+|([0-9]+([.][0-9]+)?(h|m|s|ms))+)$`
+	// +kubebuilder:validation:XValidation:rule="type(self) != int || self >= 0",message="spec.strategy.canary.steps[].pause.duration must be a number of seconds or a duration such as 30s, 5m, 1h"
 	Duration *intstr.IntOrString `json:"duration,omitempty"`
 }
 
 // SetCanaryScale sizes the canary ReplicaSet: exactly one of replicas, weight or
 // matchTrafficWeight.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.weight), has(self.replicas), has(self.matchTrafficWeight) && self.matchTrafficWeight].filter(x, x).size() == 1",message="spec.strategy.canary.steps[].setCanaryScale must set exactly one of replicas, weight or matchTrafficWeight"
+// +kubebuilder:validation:XValidation:rule="(has(self.weight) ? 1 : 0) + (has(self.replicas) ? 1 : 0) + (has(self.matchTrafficWeight) && self.matchTrafficWeight ? 1 : 0) == 1",message="spec.strategy.canary.steps[].setCanaryScale must set exactly one of replicas, weight or matchTrafficWeight"
 type SetCanaryScale struct {
 	// Weight is the canary's size as a percentage of spec.replicas, 0 to 100.
 	// +optional
@@ -171,7 +173,7 @@ type HeaderRoutingMatch struct {
 
 // StringMatch is how a value matches: exactly one of exact, prefix or regex.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.exact), has(self.prefix), has(self.regex)].filter(x, x).size() == 1",message="headerValue must set exactly one of exact, prefix or regex"
+// +kubebuilder:validation:XValidation:rule="(has(self.exact) ? 1 : 0) + (has(self.prefix) ? 1 : 0) + (has(self.regex) ? 1 : 0) == 1",message="headerValue must set exactly one of exact, prefix or regex"
 type StringMatch struct {
 	// +optional
 	Exact string `json:"exact,omitempty"`
@@ -208,7 +210,7 @@ type MangedRoutes struct {
 
 // NginxTrafficRouting configures the ingress-nginx canary Ingress.
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.stableIngress) && self.stableIngress != ”) != (has(self.stableIngresses) && size(self.stableIngresses) > 0)",message="spec.strategy.canary.trafficRouting.nginx must set exactly one of stableIngress or stableIngresses"
+// +kubebuilder:validation:XValidation:rule="(has(self.stableIngress) && self.stableIngress != '') != (has(self.stableIngresses) && size(self.stableIngresses) > 0)",message="spec.strategy.canary.trafficRouting.nginx must set exactly one of stableIngress or stableIngresses"
 type NginxTrafficRouting struct {
 	// AnnotationPrefix must match the ingress-nginx controller's annotation prefix.
 	// Defaults to nginx.ingress.kubernetes.io.

@@ -58,7 +58,7 @@ type DurationString string
 
 // MetricProvider is the source of a measurement: exactly one provider.
 //
-// +kubebuilder:validation:XValidation:rule="[has(self.prometheus), has(self.web), has(self.job)].filter(x, x).size() == 1",message="metrics[].provider must set exactly one of prometheus, web or job"
+// +kubebuilder:validation:XValidation:rule="(has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) + (has(self.job) ? 1 : 0) == 1",message="metrics[].provider must set exactly one of prometheus, web or job"
 type MetricProvider struct {
 	// Prometheus runs a PromQL query.
 	// +optional

@@ -33,9 +33,10 @@ type Rollout struct {
 	Status RolloutStatus `json:"status,omitzero"`
 }
 
-// RolloutSpec is what the user asks for.
+// RolloutSpec is what the user asks for. (That the selector selects the template's labels
+// is checked by pkg/validation: CEL cannot bound the cost of iterating the label maps of
+// Kubernetes' LabelSelector.)
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",message="spec.selector.matchLabels must match spec.template.metadata.labels",fieldPath=".selector"
 // +kubebuilder:validation:XValidation:rule="!has(self.progressDeadlineSeconds) || self.progressDeadlineSeconds > (has(self.minReadySeconds) ? self.minReadySeconds : 0)",message="spec.progressDeadlineSeconds must be greater than spec.minReadySeconds",fieldPath=".progressDeadlineSeconds"
 type RolloutSpec struct {
 	// Replicas is the number of desired pods. Defaults to 1.
