@@ -14,9 +14,9 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
-// objectValue is what the apiserver prints as the value of an object a CEL rule refused;
-// using it keeps Go's messages in the same shape as kubectl's.
-const objectValue = "object"
+// objectValue leaves the value out of an error about a whole object, as the apiserver
+// does for a CEL rule: "spec.strategy: Invalid value: <message>".
+var objectValue = field.OmitValueType{}
 
 // Rollout returns every problem in a Rollout's spec, with the field it concerns.
 func Rollout(ro *v1alpha1.Rollout) field.ErrorList {

@@ -1,0 +1,272 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// canary plans one sync of a canary rollout. It sorts the rollout into one of three
+// situations — the current template is the stable one, the update was aborted, or a
+// canary is in progress — and plans that one.
+func (p *planner) canary() {
+	steps := p.ro.Spec.Strategy.Canary.Steps
+	p.trackTemplateAndSteps()
+
+	if p.status.StableRS == "" {
+		// First rollout: nothing to compare against, no steps to run.
+		p.status.StableRS = p.revs.hash
+		p.revs.stableRS = p.revs.newRS
+		p.status.CurrentStepIndex = int32p(int32(len(steps)))
+	}
+	if p.revs.newRS == nil {
+		p.create = newReplicaSet(p.ro, p.revs.hash, p.revs.revision, 0)
+		p.revs.newRS = p.create
+		if p.revs.hash == p.status.StableRS {
+			p.revs.stableRS = p.create
+		}
+		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+	}
+
+	switch {
+	case p.revs.hash == p.status.StableRS:
+		p.canaryStable()
+	case p.status.Abort:
+		p.canaryAbort()
+	default:
+		p.canaryProgress()
+	}
+}
+
+// trackTemplateAndSteps restarts the steps when the template or the steps change.
+func (p *planner) trackTemplateAndSteps() {
+	s := &p.status
+	stepsHash := StepsHash(p.ro.Spec.Strategy.Canary.Steps)
+	switch {
+	case s.CurrentPodHash != p.revs.hash:
+		if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
+			p.normal(ReasonRollbackToStable, "Rolled back to the stable revision: steps skipped")
+		}
+		s.CurrentPodHash = p.revs.hash
+		s.CurrentStepIndex = int32p(0)
+		s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
+		s.PauseConditions, s.ControllerPause = nil, false
+		s.Canary.CurrentStepAnalysisRunStatus = nil
+	case s.CurrentStepHash != "" && s.CurrentStepHash != stepsHash && p.revs.hash != s.StableRS:
+		p.normal(ReasonStepsChanged, "The steps changed: starting them again from step 1")
+		s.CurrentStepIndex = int32p(0)
+		s.PauseConditions, s.ControllerPause = nil, false
+	}
+	s.CurrentStepHash = stepsHash
+	if s.CurrentStepIndex == nil {
+		s.CurrentStepIndex = int32p(0)
+	}
+}
+
+// canaryStable: the current template is the stable one (rolled out, or rolled back to):
+// everything points at it and every other ReplicaSet goes down.
+func (p *planner) canaryStable() {
+	c := p.ro.Spec.Strategy.Canary
+	s := &p.status
+	replicas := desiredReplicas(p.ro)
+	s.CurrentStepIndex = int32p(int32(len(c.Steps)))
+	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
+	s.PauseConditions, s.ControllerPause = nil, false
+
+	stable := p.revs.stableRS
+	if c.TrafficRouting == nil {
+		p.basicTargets(stable, nil, replicas)
+	} else {
+		p.scale(stable, replicas)
+		p.scaleDownOthers(nil)
+		p.setTraffic(0, nil)
+	}
+	if availableOf(stable) > 0 || !p.anyOtherAvailable(stable) {
+		p.selector(c.StableService, p.revs.hash)
+		p.selector(c.CanaryService, p.revs.hash)
+	}
+}
+
+// canaryAbort: weight to 0, canary Service back to stable, canary down after the abort
+// delay (at once without a router).
+func (p *planner) canaryAbort() {
+	c := p.ro.Spec.Strategy.Canary
+	s := &p.status
+	if s.AbortedAt == nil {
+		t := p.metaNow()
+		s.AbortedAt = &t
+		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
+	}
+	s.PauseConditions, s.ControllerPause = nil, false
+	replicas := desiredReplicas(p.ro)
+	stableHash := hashOf(p.revs.stableRS)
+
+	if c.TrafficRouting == nil {
+		p.scale(p.revs.stableRS, replicas)
+		p.scale(p.revs.newRS, 0)
+		p.scaleDownOthers(nil)
+	} else {
+		p.setTraffic(0, nil)
+		p.scale(p.revs.stableRS, replicas)
+		delay := int32OrDefault(c.AbortScaleDownDelaySeconds, defaultAbortScaleDownDelay)
+		if delay > 0 {
+			p.scaleDownAfter(p.revs.newRS, delay)
+		}
+		p.scaleDownOthers(p.revs.newRS)
+	}
+	if stableHash != "" {
+		p.selector(c.StableService, stableHash)
+		p.selector(c.CanaryService, stableHash)
+	}
+}
+
+// canaryProgress runs the steps: sizes the canary for the current step, points the
+// canary Service and traffic at it once it has available pods, and moves to the next step
+// when the current one is complete.
+func (p *planner) canaryProgress() {
+	c := p.ro.Spec.Strategy.Canary
+	s := &p.status
+	if s.AbortedAt != nil {
+		// abort was cleared: retry from the first step.
+		s.AbortedAt = nil
+		s.CurrentStepIndex = int32p(0)
+		p.normal(ReasonRetried, "Rollout retried: running the steps again")
+	}
+	p.clearScaleDownDeadline(p.revs.newRS)
+
+	idx := clampIndex(s.CurrentStepIndex, len(c.Steps))
+	if s.PromoteFull {
+		idx = int32(len(c.Steps))
+	}
+	s.CurrentStepIndex = int32p(idx)
+	replicas := desiredReplicas(p.ro)
+	maxW := maxWeight(c)
+	weight := SetWeightAt(c.Steps, idx, maxW)
+	desiredCanary := CanaryReplicasAt(c.Steps, idx, replicas, maxW)
+	newRS, stableRS := p.revs.newRS, p.revs.stableRS
+	stableHash := hashOf(stableRS)
+
+	canaryTarget := stableHash
+	if availableOf(newRS) > 0 {
+		canaryTarget = p.revs.hash
+	}
+	routed := c.TrafficRouting != nil
+	if routed {
+		p.scale(newRS, desiredCanary)
+		p.scale(stableRS, replicas)
+		p.scaleDownOthers(nil)
+	} else {
+		p.basicTargets(newRS, stableRS, desiredCanary)
+	}
+	p.selector(c.StableService, stableHash)
+	p.selector(c.CanaryService, canaryTarget)
+	if routed {
+		allowed := int32(0)
+		if p.selectedHash(c.CanaryService) == p.revs.hash {
+			// Raise the weight only once the canary has every pod it needs for it; lower it
+			// at once when its available pods cannot carry what it has.
+			allowed = cappedWeight(weight, availableOf(newRS), desiredCanary)
+			if allowed < weight {
+				allowed = min(allowed, p.currentWeight())
+			}
+		}
+		var routes []v1alpha1.SetHeaderRoute
+		if allowed > 0 || availableOf(newRS) > 0 && p.selectedHash(c.CanaryService) == p.revs.hash {
+			routes = HeaderRoutesAt(c.Steps, idx)
+		}
+		p.setTraffic(allowed, routes)
+	}
+
+	if idx >= int32(len(c.Steps)) {
+		p.promoteWhenReady(desiredCanary)
+		return
+	}
+	if p.ro.Spec.Paused || p.in.Traffic != nil && p.in.Traffic.Problem != "" {
+		return
+	}
+	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
+		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
+		s.CurrentStepIndex = int32p(idx + 1)
+	}
+}
+
+// promoteWhenReady makes the canary the stable once it runs every replica, available.
+func (p *planner) promoteWhenReady(desired int32) {
+	c := p.ro.Spec.Strategy.Canary
+	newRS := p.revs.newRS
+	if replicasOf(newRS) != desired || availableOf(newRS) < desired || p.pendingScale() {
+		return
+	}
+	old := p.revs.stableRS
+	p.status.StableRS = p.revs.hash
+	p.status.PromoteFull = false
+	p.selector(c.StableService, p.revs.hash)
+	p.selector(c.CanaryService, p.revs.hash)
+	if c.TrafficRouting != nil {
+		p.setTraffic(0, nil)
+		p.scaleDownAfter(old, int32OrDefault(c.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
+	}
+	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+}
+
+// stepComplete reports whether the step at the current index is done, from what the
+// cluster shows (never from what this plan is about to write).
+func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary int32) bool {
+	newRS := p.revs.newRS
+	atScale := replicasOf(newRS) == desiredCanary && availableOf(newRS) >= desiredCanary && !p.pendingScale()
+	routed := p.ro.Spec.Strategy.Canary.TrafficRouting != nil
+	switch {
+	case step.SetWeight != nil:
+		if routed {
+			return atScale && p.currentWeight() == weight && p.traffic == nil
+		}
+		return atScale
+	case step.SetCanaryScale != nil:
+		return atScale
+	case step.SetHeaderRoute != nil:
+		return p.traffic == nil && p.in.Traffic != nil
+	case step.Pause != nil:
+		return p.pauseStep(step.Pause)
+	}
+	return false
+}
+
+// pauseStep keeps a CanaryPauseStep pause condition while the step lasts. A pause without
+// duration ends when the user removes the condition (promote); one with a duration ends by
+// itself, through a delayed requeue.
+func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
+	s := &p.status
+	d, _ := pauseDuration(pause)
+	cond := findPause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)
+	if cond == nil {
+		if s.ControllerPause {
+			// The controller paused here and someone removed the condition: promoted.
+			s.ControllerPause = false
+			p.normal(ReasonResumed, "Rollout resumed")
+			return true
+		}
+		if pause.Duration != nil && d == 0 {
+			return true
+		}
+		s.PauseConditions = append(s.PauseConditions, v1alpha1.PauseCondition{Reason: v1alpha1.PauseReasonCanaryPauseStep, StartTime: p.metaNow()})
+		s.ControllerPause = true
+		if d > 0 {
+			p.requeueAt(p.now.Add(d))
+			p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s", d))
+		} else {
+			p.normal(ReasonPaused, "Rollout paused until promoted")
+		}
+		return false
+	}
+	if d == 0 {
+		return false
+	}
+	end := cond.StartTime.Add(d)
+	if p.now.Before(end) {
+		p.requeueAt(end)
+		return false
+	}
+	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)
+	s.ControllerPause = false
+	return true
+}

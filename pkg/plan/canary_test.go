@@ -1,0 +1,330 @@
+package plan
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+func expect[T comparable](t *testing.T, what string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s = %v, want %v", what, got, want)
+	}
+}
+
+func expectPods(t *testing.T, s *sim, images []string, want ...int32) {
+	t.Helper()
+	if got := s.pods(images...); !slices.Equal(got, want) {
+		t.Errorf("pods of %v = %v, want %v", images, got, want)
+	}
+}
+
+func step(s *sim) int32 { return clampIndex(s.ro.Status.CurrentStepIndex, 1<<20) }
+
+// The first Rollout has nothing to compare against: no steps, straight to Healthy.
+func TestFirstRolloutIsStableAtOnce(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	expectPods(t, s, []string{"v1"}, 4)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expect(t, "stable selects", s.selects("web-stable"), "v1")
+	expect(t, "canary selects", s.selects("web-canary"), "v1")
+	expect(t, "weight", s.weight(), 0)
+	expect(t, "step", step(s), 2)
+}
+
+// Full canary: setWeight 20 → pause {} → promote → setWeight 50 → pause 5s → done.
+func TestCanaryWithNginxThroughEveryStep(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pauseFor("5s"))))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 1)
+	expect(t, "weight at the first pause", s.weight(), 20)
+	expect(t, "stable selects", s.selects("web-stable"), "v1")
+	expect(t, "canary selects", s.selects("web-canary"), "v2")
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	expect(t, "step", step(s), 1)
+
+	s.promote()
+	p := s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 2)
+	expect(t, "weight at the timed pause", s.weight(), 50)
+	expect(t, "step", step(s), 3)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	if p.RequeueAfter <= 0 || p.RequeueAfter > 5*time.Second {
+		t.Errorf("RequeueAfter = %v, want the rest of the 5s pause", p.RequeueAfter)
+	}
+
+	s.advance(5 * time.Second)
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 4)
+	expect(t, "stable selects after promotion", s.selects("web-stable"), "v2")
+	expect(t, "canary selects after promotion", s.selects("web-canary"), "v2")
+	expect(t, "weight after promotion", s.weight(), 0)
+	expect(t, "phase while the old stable waits out its delay", s.ro.Status.Phase, v1alpha1.RolloutPhaseProgressing)
+
+	s.advance(30 * time.Second)
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 0, 4)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expect(t, "stableRS", s.ro.Status.StableRS, hashOf(s.rsOfImage("v2")))
+	if !slices.Equal(s.weights, []int32{0, 20, 50, 0}) {
+		t.Errorf("weights written %v, want [0 20 50 0]", s.weights)
+	}
+}
+
+// Abort: weight 0, canary Service back to stable, canary down after the delay; retry runs
+// the steps again; promote ends Healthy.
+func TestAbortRetryPromote(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause()),
+		withCanary(func(c *v1alpha1.CanaryStrategy) { c.AbortScaleDownDelaySeconds = int32p(10) })))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	s.promote()
+	s.settle()
+	expect(t, "step before abort", step(s), 3)
+
+	s.ro.Status.Abort = true
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseDegraded)
+	expect(t, "message", s.ro.Status.Message, "RolloutAborted: Rollout aborted update to revision 2")
+	expect(t, "weight", s.weight(), 0)
+	expect(t, "canary selects", s.selects("web-canary"), "v1")
+	expectPods(t, s, []string{"v1", "v2"}, 4, 2) // the canary waits out abortScaleDownDelaySeconds
+	s.advance(10 * time.Second)
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 0)
+
+	s.ro.Status.Abort = false // retry
+	s.settle()
+	expect(t, "step after retry", step(s), 1)
+	expect(t, "weight after retry", s.weight(), 20)
+	expectPods(t, s, []string{"v1", "v2"}, 4, 1)
+	s.promote()
+	s.settle()
+	s.promote()
+	s.settle()
+	s.advance(time.Minute)
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expectPods(t, s, []string{"v1", "v2"}, 0, 4)
+	want := []string{ReasonNewReplicaSetCreated, ReasonNewReplicaSetCreated, ReasonStepCompleted, ReasonPaused,
+		ReasonResumed, ReasonStepCompleted, ReasonStepCompleted, ReasonPaused, ReasonAborted, ReasonRetried,
+		ReasonStepCompleted, ReasonPaused, ReasonResumed, ReasonStepCompleted, ReasonStepCompleted, ReasonPaused,
+		ReasonResumed, ReasonStepCompleted, ReasonPromoted}
+	if !slices.Equal(s.events, want) {
+		t.Errorf("events\n got %v\nwant %v", s.events, want)
+	}
+}
+
+// promoteFull skips every remaining step.
+func TestPromoteFull(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	s.ro.Status.PromoteFull = true
+	s.settle()
+	expect(t, "stable selects", s.selects("web-stable"), "v2")
+	expect(t, "promoteFull cleared", s.ro.Status.PromoteFull, false)
+	s.advance(time.Minute)
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expectPods(t, s, []string{"v1", "v2"}, 0, 4)
+}
+
+// A canary whose pods never become ready gets no traffic, and the progress deadline marks
+// the rollout Degraded.
+func TestCanaryNeverReady(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	s.notReady["v2"] = true
+	s.setImage("v2")
+	p := s.settle()
+	expect(t, "weight", s.weight(), 0)
+	expect(t, "canary selects", s.selects("web-canary"), "v1")
+	expect(t, "phase before the deadline", s.ro.Status.Phase, v1alpha1.RolloutPhaseProgressing)
+	if p.RequeueAfter <= 0 || p.RequeueAfter > 600*time.Second {
+		t.Errorf("RequeueAfter = %v, want the progress deadline", p.RequeueAfter)
+	}
+	s.advance(601 * time.Second)
+	s.settle()
+	expect(t, "phase after the deadline", s.ro.Status.Phase, v1alpha1.RolloutPhaseDegraded)
+	expect(t, "weight", s.weight(), 0)
+	if !slices.Contains(s.events, ReasonProgressDeadline) {
+		t.Errorf("no %s event in %v", ReasonProgressDeadline, s.events)
+	}
+}
+
+// A third template while the second is paused supersedes it; stable never moves.
+func TestTemplateChangeMidCanary(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 2)
+	s.setImage("v3")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2", "v3"}, 4, 0, 1)
+	expect(t, "stable selects", s.selects("web-stable"), "v1")
+	expect(t, "canary selects", s.selects("web-canary"), "v3")
+	expect(t, "step", step(s), 1)
+	expect(t, "weight", s.weight(), 20)
+}
+
+// Re-applying the stable template mid-canary goes straight back to stable, skipping steps.
+func TestRollbackToStableSkipsSteps(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	s.setImage("v1")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 0)
+	expect(t, "weight", s.weight(), 0)
+	expect(t, "canary selects", s.selects("web-canary"), "v1")
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expect(t, "step", step(s), 4)
+	if !slices.Contains(s.events, ReasonRollbackToStable) {
+		t.Errorf("no %s event in %v", ReasonRollbackToStable, s.events)
+	}
+}
+
+// Scenario 1: the canary's pod count follows setCanaryScale and setWeight.
+func TestCanaryScalePerStep(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(
+		pause(),
+		canaryScale(v1alpha1.SetCanaryScale{Replicas: int32p(1)}),
+		setWeight(25),
+		pause(),
+		canaryScale(v1alpha1.SetCanaryScale{Weight: int32p(75)}),
+		pause(),
+		canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true}),
+		pause(),
+	)))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expectPods(t, s, []string{"v2", "v1"}, 0, 4)
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v2", "v1"}, 1, 4)
+	expect(t, "weight", s.weight(), 25)
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v2", "v1"}, 3, 4)
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v2", "v1"}, 1, 4)
+	s.promote()
+	s.settle()
+	s.advance(time.Minute)
+	s.settle()
+	expectPods(t, s, []string{"v2", "v1"}, 4, 0)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+}
+
+// Without a router the weight is a share of replicas, within maxSurge/maxUnavailable.
+func TestBasicCanary(t *testing.T) {
+	s := newSim(t, rollout("api", withReplicas(5), withSteps(setWeight(20), pause(), setWeight(60), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 1)
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 2, 3)
+	s.promote()
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 0, 5)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	if s.traffic != nil {
+		t.Errorf("a rollout without a router wrote traffic %+v", s.traffic)
+	}
+}
+
+// Editing the steps mid-rollout restarts them.
+func TestStepsChangeRestarts(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	s.promote()
+	s.settle()
+	expect(t, "step", step(s), 3)
+	s.ro.Spec.Strategy.Canary.Steps = []v1alpha1.CanaryStep{setWeight(10), pause()}
+	s.settle()
+	expect(t, "step after the change", step(s), 1)
+	expect(t, "weight", s.weight(), 10)
+}
+
+// spec.paused holds the rollout where it is.
+func TestSpecPaused(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), setWeight(50), pause())))
+	s.settle()
+	s.ro.Spec.Paused = true
+	s.setImage("v2")
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	expect(t, "step", step(s), 0)
+	s.ro.Spec.Paused = false
+	s.settle()
+	expect(t, "step", step(s), 2)
+	expect(t, "weight", s.weight(), 50)
+}
+
+// An invalid spec or a missing Service blocks every action.
+func TestBlockedRollouts(t *testing.T) {
+	tests := map[string]struct {
+		ro      *v1alpha1.Rollout
+		mutate  func(*sim)
+		message string
+	}{
+		"two strategies": {
+			ro: rollout("web", func(ro *v1alpha1.Rollout) {
+				ro.Spec.Strategy.BlueGreen = &v1alpha1.BlueGreenStrategy{ActiveService: "a"}
+			}),
+			message: "InvalidSpec: spec.strategy: Invalid value: spec.strategy must set exactly one of canary or blueGreen",
+		},
+		"missing stable Service": {
+			ro:      rollout("web", withNginx()),
+			mutate:  func(s *sim) { delete(s.svcs, "web-stable") },
+			message: "InvalidSpec: spec.strategy.canary: Service web-stable not found",
+		},
+		"analysis step": {
+			ro: rollout("web", withSteps(v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{
+				Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "x"}}}})),
+			message: "InvalidSpec: spec.strategy.canary.steps[0].analysis: analysis steps are not run by this version of the controller yet",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newSim(t, tc.ro)
+			if tc.mutate != nil {
+				tc.mutate(s)
+			}
+			p := s.sync()
+			if len(p.Actions) != 0 {
+				t.Errorf("actions %v, want none", p.Actions)
+			}
+			expect(t, "phase", p.Status.Phase, v1alpha1.RolloutPhaseDegraded)
+			expect(t, "message", p.Status.Message, tc.message)
+			if c := findCondition(p.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Status != "True" {
+				t.Errorf("no InvalidSpec condition: %+v", p.Status.Conditions)
+			}
+			if len(p.Events) != 1 || p.Events[0].Type != "Warning" {
+				t.Errorf("events %+v, want one Warning", p.Events)
+			}
+			if again := Next(s.input()); len(again.Events) != 0 {
+				t.Errorf("the same problem was reported twice: %+v", again.Events)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/validation"
+)
+
+// Next decides what to do for one sync of a Rollout. It never fails: a rollout that
+// cannot act gets an InvalidSpec condition, a Degraded phase and a Warning event, and
+// no action.
+func Next(in Input) Plan {
+	p := newPlanner(in)
+	if problem := blockingProblem(in); problem != "" {
+		p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
+		if c := findCondition(in.Rollout.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Message != problem {
+			p.warning(ReasonInvalidSpec, problem)
+		}
+		p.finishStatus(problem)
+		return p.plan()
+	}
+	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
+	if p.revs.collision {
+		// A ReplicaSet already has this hash with another template: take the next hash.
+		n := int32OrDefault(p.status.CollisionCount, 0) + 1
+		p.status.CollisionCount = &n
+		p.warning(ReasonHashCollision, fmt.Sprintf("ReplicaSet %s exists with another template; using collision count %d", p.revs.newRS.Name, n))
+		p.revs = sortRevisions(withStatus(in.Rollout, p.status), in.ReplicaSets)
+		p.finishStatus("")
+		p.requeueAt(p.now)
+		return p.plan()
+	}
+	p.canary()
+	p.finishStatus("")
+	return p.plan()
+}
+
+// blockingProblem is why the rollout cannot act at all: an invalid spec, a feature this
+// controller does not run yet, or a Service it refers to that does not exist.
+func blockingProblem(in Input) string {
+	ro := in.Rollout
+	if errs := validation.Rollout(ro); len(errs) > 0 {
+		return errs.ToAggregate().Error()
+	}
+	if ro.Spec.Strategy.BlueGreen != nil {
+		return "spec.strategy.blueGreen: blue-green rollouts are not run by this version of the controller yet"
+	}
+	c := ro.Spec.Strategy.Canary
+	for i, s := range c.Steps {
+		if s.Analysis != nil {
+			return fmt.Sprintf("spec.strategy.canary.steps[%d].analysis: analysis steps are not run by this version of the controller yet", i)
+		}
+	}
+	if c.Analysis != nil {
+		return "spec.strategy.canary.analysis: background analysis is not run by this version of the controller yet"
+	}
+	var missing []string
+	for _, name := range []string{c.StableService, c.CanaryService} {
+		if name != "" && in.Services[name] == nil {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("spec.strategy.canary: Service %s not found", strings.Join(missing, ", "))
+	}
+	return ""
+}
+
+func withStatus(ro *v1alpha1.Rollout, s v1alpha1.RolloutStatus) *v1alpha1.Rollout {
+	out := ro.DeepCopy()
+	out.Status = s
+	return out
+}

@@ -1,0 +1,155 @@
+package plan
+
+import (
+	"sort"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// planner accumulates the desired state of one sync; plan() turns it into actions in
+// the safety order.
+type planner struct {
+	in   Input
+	ro   *v1alpha1.Rollout
+	revs revisions
+	now  time.Time
+	// status is the status being computed, starting from the Rollout's.
+	status v1alpha1.RolloutStatus
+
+	create    *appsv1.ReplicaSet
+	scales    map[string]int32  // ReplicaSet name → replicas
+	annotate  map[string]map[string]*string
+	selectors map[string]string // Service name → hash
+	traffic   *SetTraffic
+	events    []Event
+	requeue   time.Duration
+}
+
+func newPlanner(in Input) *planner {
+	return &planner{
+		in:        in,
+		ro:        in.Rollout,
+		now:       in.Now,
+		status:    *in.Rollout.Status.DeepCopy(),
+		scales:    map[string]int32{},
+		annotate:  map[string]map[string]*string{},
+		selectors: map[string]string{},
+	}
+}
+
+func (p *planner) event(typ, reason, msg string) {
+	p.events = append(p.events, Event{Type: typ, Reason: reason, Message: msg})
+}
+
+func (p *planner) normal(reason, msg string)  { p.event(corev1.EventTypeNormal, reason, msg) }
+func (p *planner) warning(reason, msg string) { p.event(corev1.EventTypeWarning, reason, msg) }
+
+// requeueAt asks for a sync at t (the earliest of all such asks wins).
+func (p *planner) requeueAt(t time.Time) {
+	d := t.Sub(p.now)
+	if d <= 0 {
+		d = time.Millisecond
+	}
+	if p.requeue == 0 || d < p.requeue {
+		p.requeue = d
+	}
+}
+
+// scale asks for rs to have replicas; nothing is planned when it already has them.
+func (p *planner) scale(rs *appsv1.ReplicaSet, replicas int32) {
+	if rs == nil {
+		return
+	}
+	if rs == p.create {
+		rs.Spec.Replicas = &replicas
+		return
+	}
+	if replicasOf(rs) != replicas {
+		p.scales[rs.Name] = replicas
+	}
+}
+
+// selector asks for Service name to select the pods of hash.
+func (p *planner) selector(name, hash string) {
+	if name == "" {
+		return
+	}
+	svc := p.in.Services[name]
+	if svc == nil || svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] != hash {
+		p.selectors[name] = hash
+	}
+}
+
+// selectedHash is the hash a Service selects once this plan is applied.
+func (p *planner) selectedHash(name string) string {
+	if h, ok := p.selectors[name]; ok {
+		return h
+	}
+	if svc := p.in.Services[name]; svc != nil {
+		return svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey]
+	}
+	return ""
+}
+
+// currentWeight is the canary weight the router applies now.
+func (p *planner) currentWeight() int32 {
+	if p.in.Traffic == nil {
+		return 0
+	}
+	return p.in.Traffic.CanaryWeight
+}
+
+// plan orders the accumulated changes so that no moment between two writes breaks an
+// invariant: a new ReplicaSet first; traffic taken away before Service selectors move;
+// traffic given only after they moved; scale-ups before scale-downs.
+func (p *planner) plan() Plan {
+	var out Plan
+	if p.create != nil {
+		out.Actions = append(out.Actions, Action{CreateReplicaSet: p.create})
+	}
+	trafficFirst := p.traffic != nil && p.traffic.CanaryWeight < p.currentWeight()
+	if trafficFirst {
+		out.Actions = append(out.Actions, Action{SetTraffic: p.traffic})
+	}
+	for _, name := range sortedKeys(p.selectors) {
+		out.Actions = append(out.Actions, Action{SetSelector: &SetServiceSelector{Service: name, Hash: p.selectors[name]}})
+	}
+	if p.traffic != nil && !trafficFirst {
+		out.Actions = append(out.Actions, Action{SetTraffic: p.traffic})
+	}
+	byName := map[string]*appsv1.ReplicaSet{}
+	for _, rs := range p.in.ReplicaSets {
+		byName[rs.Name] = rs
+	}
+	var ups, downs []Action
+	for _, name := range sortedKeys(p.scales) {
+		a := Action{ScaleReplicaSet: &ScaleReplicaSet{Name: name, Replicas: p.scales[name]}}
+		if p.scales[name] > replicasOf(byName[name]) {
+			ups = append(ups, a)
+		} else {
+			downs = append(downs, a)
+		}
+	}
+	out.Actions = append(out.Actions, ups...)
+	for _, name := range sortedKeys(p.annotate) {
+		out.Actions = append(out.Actions, Action{AnnotateRS: &AnnotateReplicaSet{Name: name, Annotations: p.annotate[name]}})
+	}
+	out.Actions = append(out.Actions, downs...)
+	out.Status = p.status
+	out.Events = p.events
+	out.RequeueAfter = p.requeue
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

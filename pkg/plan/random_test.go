@@ -1,0 +1,140 @@
+package plan
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// TestRandomSequencesKeepInvariants drives many rollouts through random sequences of what
+// happens to them — new templates, promote, abort, retry, promote full, canary pods that
+// fail or recover, time passing, and controller crashes that apply only part of a plan —
+// checking the safety invariants after every write. Each sequence must then reach Healthy
+// on the last template once the pods recover and the user promotes.
+func TestRandomSequencesKeepInvariants(t *testing.T) {
+	for seed := uint64(1); seed <= 300; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 42))
+			s := newSim(t, randomRollout(rng))
+			s.settle()
+			version := 1
+			for i := 0; i < 40; i++ {
+				op := rng.IntN(10)
+				t.Logf("op %d: %s | phase=%s step=%v stable=%s abort=%v | %s", i, opNames[op], s.ro.Status.Phase,
+					s.ro.Status.CurrentStepIndex, s.ro.Status.StableRS, s.ro.Status.Abort, s.snapshot())
+				switch op {
+				case 0, 1:
+					version++
+					s.setImage(fmt.Sprintf("v%d", version))
+				case 2:
+					s.promote()
+				case 3:
+					s.ro.Status.Abort = true
+				case 4:
+					s.ro.Status.Abort = false
+				case 5:
+					s.ro.Status.PromoteFull = true
+				case 6:
+					// The new revision's pods fail (or recover); never the stable's: keeping
+					// stable pods alive is not the controller's doing.
+					if img := s.ro.Spec.Template.Spec.Containers[0].Image; s.ro.Status.StableRS != hashOf(s.rsOfImage(img)) {
+						s.notReady[img] = !s.notReady[img]
+					}
+				case 7:
+					s.advance(time.Duration(rng.IntN(90)) * time.Second)
+				case 8:
+					// The controller dies part-way through a plan: no status write.
+					p := Next(s.input())
+					s.applyChecked(p.Actions[:rng.IntN(len(p.Actions)+1)])
+				case 9:
+					s.canaryPodsFlap(rng)
+				}
+				s.podsUpExceptFlapping()
+				s.sync()
+			}
+			// Heal and finish: every pod recovers, the user retries and promotes.
+			s.notReady = map[string]bool{}
+			s.ro.Status.Abort = false
+			for i := 0; i < 20 && s.ro.Status.Phase != v1alpha1.RolloutPhaseHealthy; i++ {
+				s.settle()
+				s.promote()
+				s.advance(time.Minute)
+			}
+			s.settle()
+			if s.ro.Status.Phase != v1alpha1.RolloutPhaseHealthy {
+				t.Fatalf("not Healthy at the end: %s %q", s.ro.Status.Phase, s.ro.Status.Message)
+			}
+			img := s.ro.Spec.Template.Spec.Containers[0].Image
+			for _, rs := range s.rss {
+				if want := map[bool]int32{true: desiredReplicas(s.ro), false: 0}[rs.Spec.Template.Spec.Containers[0].Image == img]; replicasOf(rs) != want {
+					t.Errorf("ReplicaSet %s (%s) has %d replicas at the end, want %d", rs.Name, rs.Spec.Template.Spec.Containers[0].Image, replicasOf(rs), want)
+				}
+			}
+		})
+	}
+}
+
+var opNames = []string{"new template", "new template", "promote", "abort", "retry", "promote full",
+	"new pods fail/recover", "time passes", "controller crash mid-plan", "canary pods flap"}
+
+func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
+	pick := []v1alpha1.CanaryStep{setWeight(10), setWeight(25), setWeight(50), setWeight(80), pause(), pauseFor("30s"),
+		canaryScale(v1alpha1.SetCanaryScale{Replicas: int32p(2)}), canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true})}
+	var steps []v1alpha1.CanaryStep
+	for i := rng.IntN(6); i > 0; i-- {
+		steps = append(steps, pick[rng.IntN(len(pick))])
+	}
+	opts := []rolloutOpt{withReplicas(int32(1 + rng.IntN(6))), withSteps(steps...)}
+	if rng.IntN(3) > 0 {
+		opts = append(opts, withNginx())
+	} else {
+		// setCanaryScale needs a router: drop it from router-less rollouts.
+		var basic []v1alpha1.CanaryStep
+		for _, s := range steps {
+			if s.SetCanaryScale == nil {
+				basic = append(basic, s)
+			}
+		}
+		opts = append(opts, withSteps(basic...))
+	}
+	return rollout("web", opts...)
+}
+
+// canaryPodsFlap makes some pods of a non-stable ReplicaSet unavailable until the next
+// flap; the stable revision stays healthy (its failures are not the controller's doing).
+func (s *sim) canaryPodsFlap(rng *rand.Rand) {
+	for _, rs := range s.rss {
+		if hashOf(rs) != s.ro.Status.StableRS && replicasOf(rs) > 0 {
+			// Pods only fail here: a flap never makes never-ready pods available.
+			rs.Status.AvailableReplicas = int32(rng.IntN(int(rs.Status.AvailableReplicas) + 1))
+			rs.Status.ReadyReplicas = rs.Status.AvailableReplicas
+			if rs.Annotations == nil {
+				rs.Annotations = map[string]string{}
+			}
+			rs.Annotations["test/flapping"] = "true"
+		}
+	}
+}
+
+// podsUpExceptFlapping brings pods up, leaving flapping ReplicaSets as they are.
+func (s *sim) podsUpExceptFlapping() {
+	for _, rs := range s.rss {
+		if rs.Annotations["test/flapping"] == "true" {
+			delete(rs.Annotations, "test/flapping")
+			rs.Status.AvailableReplicas = min(rs.Status.AvailableReplicas, replicasOf(rs))
+			rs.Status.ReadyReplicas = rs.Status.AvailableReplicas
+			rs.Status.Replicas = replicasOf(rs)
+			continue
+		}
+		n := replicasOf(rs)
+		rs.Status.Replicas, rs.Status.ObservedGeneration = n, rs.Generation
+		if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
+			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = 0, 0
+		} else {
+			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = n, n
+		}
+	}
+}

@@ -1,0 +1,366 @@
+package plan
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// sim is a tiny cluster for plan tests: it applies a plan's actions one by one, checking
+// the safety invariants after each write, and lets pods become ready (or not) and time
+// pass. It plays the apiserver, the ReplicaSet controller and the traffic router.
+type sim struct {
+	t        *testing.T
+	ro       *v1alpha1.Rollout
+	rss      []*appsv1.ReplicaSet
+	svcs     map[string]*corev1.Service
+	traffic  *TrafficState
+	now      time.Time
+	notReady map[string]bool // images whose pods never become ready
+	events   []string        // reasons of every event, in order
+	weights  []int32         // every canary weight written, in order
+}
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func newSim(t *testing.T, ro *v1alpha1.Rollout) *sim {
+	s := &sim{t: t, ro: ro, svcs: map[string]*corev1.Service{}, now: t0, notReady: map[string]bool{}}
+	if c := ro.Spec.Strategy.Canary; c != nil {
+		for _, name := range []string{c.StableService, c.CanaryService} {
+			if name != "" {
+				s.svcs[name] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
+					Spec: corev1.ServiceSpec{Selector: map[string]string{"app": ro.Name}}}
+			}
+		}
+	}
+	return s
+}
+
+func (s *sim) input() Input {
+	return Input{Rollout: s.ro.DeepCopy(), ReplicaSets: s.copyRSs(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Now: s.now}
+}
+
+// sync runs one plan and applies it, checking the invariants after every action.
+func (s *sim) sync() Plan {
+	s.t.Helper()
+	in := s.input()
+	p := Next(in)
+	// Determinism: the same input gives the same plan.
+	if again := Next(s.input()); !reflect.DeepEqual(p, again) {
+		s.t.Fatalf("Next is not deterministic:\n%+v\n%+v", p, again)
+	}
+	s.applyChecked(p.Actions)
+	s.ro.Status = p.Status
+	for _, e := range p.Events {
+		s.events = append(s.events, e.Reason)
+	}
+	// Idempotence: the same actions applied again change nothing.
+	before := s.snapshot()
+	for _, a := range p.Actions {
+		s.apply(a)
+	}
+	if after := s.snapshot(); !reflect.DeepEqual(before, after) {
+		s.t.Fatalf("applying the plan twice changed the cluster:\nbefore %v\nafter  %v", before, after)
+	}
+	return p
+}
+
+// settle lets every ReplicaSet's pods come up (except those of notReady images) and syncs
+// until the plan has nothing left to do or a pause holds it; it returns the last plan.
+func (s *sim) settle() Plan {
+	s.t.Helper()
+	var p Plan
+	for i := 0; i < 50; i++ {
+		s.podsUp()
+		before := s.ro.Status.DeepCopy()
+		p = s.sync()
+		if len(p.Actions) == 0 && reflect.DeepEqual(*before, s.ro.Status) {
+			return p
+		}
+	}
+	s.t.Fatalf("the rollout did not settle in 50 syncs; last plan %+v", p)
+	return p
+}
+
+// applyChecked applies actions one by one. A plan must never break an invariant that
+// held before it, and must leave every invariant holding when it is done (pods that died
+// under a canary are the cluster's doing; taking traffic off them is the plan's).
+func (s *sim) applyChecked(actions []Action) {
+	s.t.Helper()
+	clean := s.violation() == ""
+	for i, a := range actions {
+		s.apply(a)
+		if v := s.violation(); v != "" && clean {
+			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+		}
+	}
+	if v := s.violation(); v != "" {
+		s.t.Fatalf("%s after the plan %v", v, actions)
+	}
+}
+
+func (s *sim) podsUp() {
+	for _, rs := range s.rss {
+		n := replicasOf(rs)
+		rs.Status.Replicas = n
+		rs.Status.ObservedGeneration = rs.Generation
+		if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
+			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = 0, 0
+		} else {
+			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = n, n
+		}
+	}
+}
+
+func (s *sim) advance(d time.Duration) { s.now = s.now.Add(d) }
+
+func (s *sim) apply(a Action) {
+	switch {
+	case a.CreateReplicaSet != nil:
+		if s.rsByName(a.CreateReplicaSet.Name) == nil {
+			rs := a.CreateReplicaSet.DeepCopy()
+			rs.Generation = 1
+			s.rss = append(s.rss, rs)
+		}
+	case a.ScaleReplicaSet != nil:
+		rs := s.rsByName(a.ScaleReplicaSet.Name)
+		if replicasOf(rs) != a.ScaleReplicaSet.Replicas {
+			rs.Spec.Replicas = int32p(a.ScaleReplicaSet.Replicas)
+			rs.Generation++
+		}
+	case a.AnnotateRS != nil:
+		rs := s.rsByName(a.AnnotateRS.Name)
+		for k, v := range a.AnnotateRS.Annotations {
+			if v == nil {
+				delete(rs.Annotations, k)
+			} else {
+				rs.Annotations[k] = *v
+			}
+		}
+	case a.SetSelector != nil:
+		svc := s.svcs[a.SetSelector.Service]
+		if a.SetSelector.Hash == "" {
+			delete(svc.Spec.Selector, v1alpha1.DefaultRolloutUniqueLabelKey)
+		} else {
+			svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = a.SetSelector.Hash
+		}
+	case a.SetTraffic != nil:
+		if s.traffic == nil || s.traffic.CanaryWeight != a.SetTraffic.CanaryWeight {
+			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
+		}
+		s.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
+	default:
+		s.t.Fatalf("unexpected action %+v", a)
+	}
+}
+
+// violation names a broken safety invariant of DESIGN.md, or is "".
+func (s *sim) violation() string {
+	c := s.ro.Spec.Strategy.Canary
+	anyAvailable := false
+	for _, rs := range s.rss {
+		anyAvailable = anyAvailable || rs.Status.AvailableReplicas > 0
+	}
+	// 1. Weight to the canary only while the canary Service selects available pods of a
+	// revision other than the stable one.
+	if s.traffic != nil && s.traffic.CanaryWeight > 0 {
+		rs := s.rsOfService(c.CanaryService)
+		if rs == nil || rs.Status.AvailableReplicas == 0 {
+			return fmt.Sprintf("invariant 1 broken: canary weight %d but the canary Service selects no available pod", s.traffic.CanaryWeight)
+		}
+		if hashOf(rs) == hashOf(s.rsOfService(c.StableService)) {
+			return fmt.Sprintf("invariant 1 broken: canary weight %d while canary and stable Services select the same revision", s.traffic.CanaryWeight)
+		}
+	}
+	// 2. The stable Service always selects available pods (when any exist).
+	if c.StableService != "" && anyAvailable {
+		if rs := s.rsOfService(c.StableService); rs == nil || rs.Status.AvailableReplicas == 0 {
+			return "invariant 2 broken: the stable Service selects no available pod"
+		}
+	}
+	return ""
+}
+
+func (s *sim) rsOfService(name string) *appsv1.ReplicaSet {
+	svc := s.svcs[name]
+	if svc == nil {
+		return nil
+	}
+	for _, rs := range s.rss {
+		if hashOf(rs) == svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] {
+			return rs
+		}
+	}
+	return nil
+}
+
+func (s *sim) rsByName(name string) *appsv1.ReplicaSet {
+	for _, rs := range s.rss {
+		if rs.Name == name {
+			return rs
+		}
+	}
+	return nil
+}
+
+// rsOfImage is the ReplicaSet running image.
+func (s *sim) rsOfImage(image string) *appsv1.ReplicaSet {
+	for _, rs := range s.rss {
+		if rs.Spec.Template.Spec.Containers[0].Image == image {
+			return rs
+		}
+	}
+	return nil
+}
+
+// pods returns the replicas of the ReplicaSets of the given images, in order.
+func (s *sim) pods(images ...string) []int32 {
+	out := make([]int32, len(images))
+	for i, img := range images {
+		out[i] = replicasOf(s.rsOfImage(img))
+	}
+	return out
+}
+
+func (s *sim) weight() int32 {
+	if s.traffic == nil {
+		return -1
+	}
+	return s.traffic.CanaryWeight
+}
+
+func (s *sim) selects(service string) string {
+	rs := s.rsOfService(service)
+	if rs == nil {
+		return ""
+	}
+	return rs.Spec.Template.Spec.Containers[0].Image
+}
+
+func (s *sim) setImage(image string) {
+	s.ro.Spec.Template.Spec.Containers[0].Image = image
+	s.ro.Generation++
+}
+
+// promote does what `kubectl serin promote` does: clear the pause conditions, or go to
+// the next step when there are none.
+func (s *sim) promote() {
+	if len(s.ro.Status.PauseConditions) > 0 {
+		s.ro.Status.PauseConditions = nil
+		return
+	}
+	idx := clampIndex(s.ro.Status.CurrentStepIndex, len(s.ro.Spec.Strategy.Canary.Steps))
+	s.ro.Status.CurrentStepIndex = int32p(idx + 1)
+}
+
+func (s *sim) snapshot() string {
+	out := fmt.Sprintf("traffic=%+v", s.traffic)
+	for _, rs := range s.rss {
+		out += fmt.Sprintf(" %s(%s)=%d/%d%v", rs.Name, rs.Spec.Template.Spec.Containers[0].Image, rs.Status.AvailableReplicas, replicasOf(rs), rs.Annotations)
+	}
+	for _, name := range sortedKeys(s.svcs) {
+		out += fmt.Sprintf(" %s=%v", name, s.svcs[name].Spec.Selector)
+	}
+	return out
+}
+
+func (s *sim) copyRSs() []*appsv1.ReplicaSet {
+	out := make([]*appsv1.ReplicaSet, len(s.rss))
+	for i, rs := range s.rss {
+		out[i] = rs.DeepCopy()
+	}
+	return out
+}
+
+func (s *sim) copySvcs() map[string]*corev1.Service {
+	out := map[string]*corev1.Service{}
+	for k, v := range s.svcs {
+		out[k] = v.DeepCopy()
+	}
+	return out
+}
+
+func (s *sim) copyTraffic() *TrafficState {
+	if s.traffic == nil {
+		return nil
+	}
+	t := *s.traffic
+	return &t
+}
+
+func describeAction(a Action) string {
+	switch {
+	case a.CreateReplicaSet != nil:
+		return "create " + a.CreateReplicaSet.Name
+	case a.ScaleReplicaSet != nil:
+		return fmt.Sprintf("scale %s to %d", a.ScaleReplicaSet.Name, a.ScaleReplicaSet.Replicas)
+	case a.AnnotateRS != nil:
+		return "annotate " + a.AnnotateRS.Name
+	case a.SetSelector != nil:
+		return fmt.Sprintf("select %s on %s", a.SetSelector.Hash, a.SetSelector.Service)
+	case a.SetTraffic != nil:
+		return fmt.Sprintf("weight %d", a.SetTraffic.CanaryWeight)
+	}
+	return "?"
+}
+
+// --- builders ---
+
+type rolloutOpt func(*v1alpha1.Rollout)
+
+func rollout(name string, opts ...rolloutOpt) *v1alpha1.Rollout {
+	ro := &v1alpha1.Rollout{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: "uid-" + "web", Generation: 1},
+		Spec: v1alpha1.RolloutSpec{
+			Replicas: int32p(4),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: "v1"}}},
+			},
+			Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{}},
+		},
+	}
+	for _, o := range opts {
+		o(ro)
+	}
+	return ro
+}
+
+func withSteps(steps ...v1alpha1.CanaryStep) rolloutOpt {
+	return func(ro *v1alpha1.Rollout) { ro.Spec.Strategy.Canary.Steps = steps }
+}
+
+func withNginx() rolloutOpt {
+	return func(ro *v1alpha1.Rollout) {
+		c := ro.Spec.Strategy.Canary
+		c.StableService, c.CanaryService = ro.Name+"-stable", ro.Name+"-canary"
+		c.TrafficRouting = &v1alpha1.RolloutTrafficRouting{Nginx: &v1alpha1.NginxTrafficRouting{StableIngress: ro.Name}}
+	}
+}
+
+func withReplicas(n int32) rolloutOpt {
+	return func(ro *v1alpha1.Rollout) { ro.Spec.Replicas = int32p(n) }
+}
+
+func withCanary(f func(*v1alpha1.CanaryStrategy)) rolloutOpt {
+	return func(ro *v1alpha1.Rollout) { f(ro.Spec.Strategy.Canary) }
+}
+
+func setWeight(w int32) v1alpha1.CanaryStep { return v1alpha1.CanaryStep{SetWeight: int32p(w)} }
+func pause() v1alpha1.CanaryStep            { return v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{}} }
+func pauseFor(d string) v1alpha1.CanaryStep {
+	v := intstr.FromString(d)
+	return v1alpha1.CanaryStep{Pause: &v1alpha1.RolloutPause{Duration: &v}}
+}
+func canaryScale(cs v1alpha1.SetCanaryScale) v1alpha1.CanaryStep {
+	return v1alpha1.CanaryStep{SetCanaryScale: &cs}
+}
