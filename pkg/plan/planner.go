@@ -21,7 +21,7 @@ type planner struct {
 	status v1alpha1.RolloutStatus
 
 	create    *appsv1.ReplicaSet
-	scales    map[string]int32  // ReplicaSet name → replicas
+	scales    map[string]int32 // ReplicaSet name → replicas
 	annotate  map[string]map[string]*string
 	selectors map[string]string // Service name → hash
 	traffic   *SetTraffic

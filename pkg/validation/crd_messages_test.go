@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"unicode"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
@@ -34,6 +35,13 @@ func TestCELMessagesMatchGo(t *testing.T) {
 			walk(v.Schema.OpenAPIV3Schema, func(s *apiextensionsv1.JSONSchemaProps) {
 				for _, rule := range s.XValidations {
 					inCRDs[rule.Message] = true
+					// gofmt turns '' in doc comments (where markers live) into a typographic
+					// quote, which CEL cannot parse: rules must stay ASCII.
+					for _, r := range rule.Rule {
+						if r > unicode.MaxASCII {
+							t.Errorf("%s: CEL rule %q has the non-ASCII character %q", filepath.Base(path), rule.Rule, r)
+						}
+					}
 					if !slices.Contains(validation.CELMessages, rule.Message) {
 						t.Errorf("%s: CEL rule %q has message %q, which is not in validation.CELMessages", filepath.Base(path), rule.Rule, rule.Message)
 					}

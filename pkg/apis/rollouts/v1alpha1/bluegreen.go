@@ -7,7 +7,7 @@ import (
 // BlueGreenStrategy brings the new version up complete beside the old one, reachable on
 // the preview Service, and switches the active Service to it at once when promoted.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.previewService) || self.previewService == '' || self.previewService != self.activeService",message="spec.strategy.blueGreen.previewService must differ from activeService"
+// +kubebuilder:validation:XValidation:rule="!has(self.previewService) || size(self.previewService) == 0 || self.previewService != self.activeService",message="spec.strategy.blueGreen.previewService must differ from activeService"
 type BlueGreenStrategy struct {
 	// ActiveService is the Service that sends production traffic to the active ReplicaSet.
 	// +kubebuilder:validation:MinLength=1

@@ -6,8 +6,8 @@ import (
 
 // CanaryStrategy ships a new version by shifting traffic and replicas to it step by step.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.canaryService) && self.canaryService != '' && has(self.stableService) && self.stableService != '')",message="spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
-// +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || !has(self.stableService) || self.canaryService == '' || self.canaryService != self.stableService",message="spec.strategy.canary.canaryService must differ from stableService"
+// +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.canaryService) && size(self.canaryService) > 0 && has(self.stableService) && size(self.stableService) > 0)",message="spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
+// +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || !has(self.stableService) || size(self.canaryService) == 0 || self.canaryService != self.stableService",message="spec.strategy.canary.canaryService must differ from stableService"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setCanaryScale))",message="spec.strategy.canary.steps: setCanaryScale needs trafficRouting"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setHeaderRoute))",message="spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || self.steps.all(s, !has(s.setWeight) || s.setWeight <= (has(self.trafficRouting) && has(self.trafficRouting.maxTrafficWeight) ? self.trafficRouting.maxTrafficWeight : 100))",message="spec.strategy.canary.steps: setWeight must not exceed trafficRouting.maxTrafficWeight (default 100)"
@@ -210,7 +210,7 @@ type MangedRoutes struct {
 
 // NginxTrafficRouting configures the ingress-nginx canary Ingress.
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.stableIngress) && self.stableIngress != '') != (has(self.stableIngresses) && size(self.stableIngresses) > 0)",message="spec.strategy.canary.trafficRouting.nginx must set exactly one of stableIngress or stableIngresses"
+// +kubebuilder:validation:XValidation:rule="(has(self.stableIngress) && size(self.stableIngress) > 0) != (has(self.stableIngresses) && size(self.stableIngresses) > 0)",message="spec.strategy.canary.trafficRouting.nginx must set exactly one of stableIngress or stableIngresses"
 type NginxTrafficRouting struct {
 	// AnnotationPrefix must match the ingress-nginx controller's annotation prefix.
 	// Defaults to nginx.ingress.kubernetes.io.
