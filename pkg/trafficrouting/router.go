@@ -1,0 +1,32 @@
+// Package trafficrouting is how Serin moves traffic between the stable and canary
+// Services: one small Router interface, one implementation per traffic provider (nginx/),
+// chosen by a registry from the Rollout's spec.strategy.canary.trafficRouting.
+package trafficrouting
+
+import (
+	"context"
+
+	"k8s.io/client-go/kubernetes"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+)
+
+// Router applies a traffic split for a Rollout and reads back the one in place.
+type Router interface {
+	// Name is the provider's name, as in spec.strategy.canary.trafficRouting ("nginx").
+	Name() string
+	// Observe reads, from caches only, the split the router applies now: nil when it has
+	// written nothing yet, with Problem set when it cannot act (e.g. the stable Ingress is
+	// missing, or an object it must write belongs to someone else).
+	Observe(ro *v1alpha1.Rollout) *plan.TrafficState
+	// SetTraffic makes the router apply t for ro; it writes only what differs.
+	SetTraffic(ctx context.Context, ro *v1alpha1.Rollout, t plan.SetTraffic) error
+}
+
+// Deps is what a router may use: a client to write and listers to read.
+type Deps struct {
+	Client    kubernetes.Interface
+	Ingresses networkinglisters.IngressLister
+}
