@@ -36,6 +36,8 @@ func (p *planner) canary() {
 	default:
 		p.canaryProgress()
 	}
+	p.limitDelayedScaleDowns(p.ro.Spec.Strategy.Canary.ScaleDownDelayRevisionLimit)
+	p.cleanUpHistory()
 }
 
 // trackTemplateAndSteps restarts the steps when the template or the steps change.
@@ -151,6 +153,9 @@ func (p *planner) canaryProgress() {
 		canaryTarget = p.revs.hash
 	}
 	routed := c.TrafficRouting != nil
+	if routed && c.MinPodsPerReplicaSet != nil && desiredCanary > 0 {
+		desiredCanary = max(desiredCanary, min(*c.MinPodsPerReplicaSet, replicas))
+	}
 	if routed {
 		p.scale(newRS, desiredCanary)
 		p.scale(stableRS, replicas)

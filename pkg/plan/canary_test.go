@@ -328,3 +328,51 @@ func TestBlockedRollouts(t *testing.T) {
 		})
 	}
 }
+
+// Old ReplicaSets beyond revisionHistoryLimit are deleted, oldest first.
+func TestRevisionHistoryLimit(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(50)), func(ro *v1alpha1.Rollout) {
+		ro.Spec.RevisionHistoryLimit = int32p(2)
+	}))
+	s.settle()
+	for v := 2; v <= 6; v++ {
+		s.setImage("v" + string(rune('0'+v)))
+		s.settle()
+		s.advance(time.Minute)
+		s.settle()
+	}
+	var images []string
+	for _, rs := range s.rss {
+		images = append(images, rs.Spec.Template.Spec.Containers[0].Image)
+	}
+	if !slices.Equal(images, []string{"v4", "v5", "v6"}) {
+		t.Errorf("ReplicaSets left %v, want the current one and the 2 newest old ones [v4 v5 v6]", images)
+	}
+}
+
+// scaleDownDelayRevisionLimit keeps at most N old ReplicaSets up during their delay.
+func TestScaleDownDelayRevisionLimit(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(50)), withCanary(func(c *v1alpha1.CanaryStrategy) {
+		c.ScaleDownDelayRevisionLimit = int32p(1)
+		c.ScaleDownDelaySeconds = int32p(600)
+	})))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 4, 4)
+	s.setImage("v3")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2", "v3"}, 0, 4, 4)
+}
+
+// minPodsPerReplicaSet gives a small canary more pods.
+func TestMinPodsPerReplicaSet(t *testing.T) {
+	s := newSim(t, rollout("web", withReplicas(10), withNginx(), withSteps(setWeight(5), pause()), withCanary(func(c *v1alpha1.CanaryStrategy) {
+		c.MinPodsPerReplicaSet = int32p(2)
+	})))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expectPods(t, s, []string{"v1", "v2"}, 10, 2)
+	expect(t, "weight", s.weight(), 5)
+}

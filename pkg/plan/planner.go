@@ -23,6 +23,7 @@ type planner struct {
 	create    *appsv1.ReplicaSet
 	scales    map[string]int32 // ReplicaSet name → replicas
 	annotate  map[string]map[string]*string
+	deletes   []string          // ReplicaSets to delete (history beyond the limit)
 	selectors map[string]string // Service name → hash
 	traffic   *SetTraffic
 	events    []Event
@@ -139,6 +140,9 @@ func (p *planner) plan() Plan {
 		out.Actions = append(out.Actions, Action{AnnotateRS: &AnnotateReplicaSet{Name: name, Annotations: p.annotate[name]}})
 	}
 	out.Actions = append(out.Actions, downs...)
+	for i := range p.deletes {
+		out.Actions = append(out.Actions, Action{DeleteReplicaSet: &p.deletes[i]})
+	}
 	out.Status = p.status
 	out.Events = p.events
 	out.RequeueAfter = p.requeue

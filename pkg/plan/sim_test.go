@@ -152,6 +152,13 @@ func (s *sim) apply(a Action) {
 		} else {
 			svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = a.SetSelector.Hash
 		}
+	case a.DeleteReplicaSet != nil:
+		for i, rs := range s.rss {
+			if rs.Name == *a.DeleteReplicaSet {
+				s.rss = append(s.rss[:i], s.rss[i+1:]...)
+				break
+			}
+		}
 	case a.SetTraffic != nil:
 		if s.traffic == nil || s.traffic.CanaryWeight != a.SetTraffic.CanaryWeight {
 			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
@@ -308,6 +315,8 @@ func describeAction(a Action) string {
 		return fmt.Sprintf("select %s on %s", a.SetSelector.Hash, a.SetSelector.Service)
 	case a.SetTraffic != nil:
 		return fmt.Sprintf("weight %d", a.SetTraffic.CanaryWeight)
+	case a.DeleteReplicaSet != nil:
+		return "delete " + *a.DeleteReplicaSet
 	}
 	return "?"
 }
