@@ -63,10 +63,16 @@ export KUBECONFIG=$kubeconfig
 # --- CRDs -------------------------------------------------------------------------------
 shopt -s nullglob
 crds=(manifests/crds/*.yaml manifests/crds/*.yml)
+if [[ -f manifests/crds/kustomization.yaml ]]; then
+	source=(-k manifests/crds)
+else
+	source=("${crds[@]/#/-f}")
+fi
 if ((${#crds[@]})); then
 	say "installing the CRDs from manifests/crds"
-	kubectl apply --server-side --force-conflicts "${crds[@]/#/-f}"
-	kubectl wait --for=condition=Established --timeout=60s "${crds[@]/#/-f}"
+	names=$(kubectl apply --server-side --force-conflicts -o name "${source[@]}")
+	# shellcheck disable=SC2086 # one name per word
+	kubectl wait --for=condition=Established --timeout=60s $names
 else
 	say "no CRDs in manifests/crds yet"
 fi

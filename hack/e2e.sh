@@ -19,7 +19,7 @@ export PATH=$bin:$PATH
 # chance to clean up) are deleted here, before and after the run. The test binary's pid
 # ends the cluster name: e2e-<package>-<pid>.
 sweep() {
-	local dir name pid
+	local dir name pid pids p
 	for dir in .cache/cluster/clusters/e2e-*; do
 		[[ -d $dir ]] || continue
 		name=$(basename "$dir")
@@ -28,8 +28,15 @@ sweep() {
 			continue
 		fi
 		echo "e2e: deleting leftover cluster $name"
-		KWOK_WORKDIR=$root/.cache/cluster "$bin/kwokctl" --name "$name" delete cluster --kubeconfig= ||
+		pids=()
+		for p in "$dir"/pids/*.pid; do [[ -f $p ]] && pids+=("$(<"$p")"); done
+		KWOK_WORKDIR=$root/.cache/cluster "$bin/kwokctl" --name "$name" delete cluster \
+			--kubeconfig="$root/.cache/cluster/no-kubeconfig.yaml" >/dev/null 2>&1 ||
 			echo "e2e: could not delete $name; see $dir" >&2
+		# kwokctl signals the components and returns; their ports are free once they exit.
+		for p in "${pids[@]}"; do
+			for _ in $(seq 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		done
 	done
 }
 sweep

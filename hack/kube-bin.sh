@@ -81,8 +81,13 @@ step kubectl kube_build kubectl
 step kube-controller-manager kube_build kube-controller-manager
 step kube-apiserver kube_build kube-apiserver
 
-for b in kube-apiserver kubectl; do
-	"$bin/$b" --version >/dev/null 2>&1 || { echo "kube-bin: $bin/$b --version fails" >&2; exit 1; }
+# kwokctl chooses flags from `--version`: check that what it will read is the pin.
+for b in kube-apiserver kube-controller-manager kube-scheduler; do
+	got=$("$bin/$b" --version 2>&1 || true)
+	[[ $got == "Kubernetes $kube_version" ]] || {
+		echo "kube-bin: $bin/$b --version says '$got', want 'Kubernetes $kube_version'; delete it and rebuild" >&2
+		exit 1
+	}
 done
 echo "kube-bin: Kubernetes $kube_version, etcd $("$bin/etcd" --version | awk '/etcd Version/{print $3}'), kwok $kwok_version"
 echo "$bin"

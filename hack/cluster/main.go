@@ -11,8 +11,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/serin-dev/serin/test/cluster"
@@ -31,21 +33,46 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	var err error
-	if cmd == "up" {
-		err = up(ctx, *name, *nodes)
-	} else {
-		err = down(ctx, *name)
-	}
+	err := run(ctx, cmd, *name, *nodes)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cluster %s: %v\n", cmd, err)
 		os.Exit(1)
 	}
 }
 
-func up(ctx context.Context, name string, nodes int) error {
-	c, err := cluster.Up(ctx, cluster.Options{Name: name, Nodes: nodes})
+func run(ctx context.Context, cmd, name string, nodes int) error {
+	root, err := cluster.RepoRoot()
 	if err != nil {
+		return err
+	}
+	// kwokctl's own (JSON) output goes to a file; errors quote what matters.
+	logPath := filepath.Join(root, ".cache", "cluster", "kwokctl-"+name+".log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return err
+	}
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	if cmd == "up" {
+		err = up(ctx, cluster.Options{Name: name, Nodes: nodes, Root: root, Log: log})
+	} else {
+		err = down(ctx, name, root, log)
+	}
+	if err != nil {
+		return fmt.Errorf("%w\nkwokctl output: %s", err, logPath)
+	}
+	return nil
+}
+
+func up(ctx context.Context, o cluster.Options) error {
+	c, err := cluster.Up(ctx, o)
+	if err != nil {
+		if c != nil {
+			err = fmt.Errorf("%w\nthe cluster is left as it is for inspection (logs: %s); remove it with `go run ./hack/cluster down -name %s`",
+				err, c.LogDir, c.Name)
+		}
 		return err
 	}
 	procs, err := c.Processes()
@@ -53,22 +80,27 @@ func up(ctx context.Context, name string, nodes int) error {
 		return err
 	}
 	fmt.Printf("cluster %q up: Kubernetes %s, %d fake nodes, API ready in %.1fs\n",
-		c.Name, c.KubeVersion, nodes, c.StartupTime.Seconds())
+		c.Name, c.KubeVersion, o.Nodes, c.StartupTime.Seconds())
 	fmt.Printf("memory: %s\n", cluster.MemoryReport(procs))
-	fmt.Printf("logs:   %s\n", c.LogDir)
-	fmt.Printf("stop:   make cluster-down\n")
+	fmt.Printf("logs:   %s (kept in %s after cluster-down)\n", c.LogDir, c.SavedLogDir())
+	stop := "make cluster-down"
+	if c.Name != cluster.DefaultName {
+		stop = "go run ./hack/cluster down -name " + c.Name
+	}
+	fmt.Printf("stop:   %s\n", stop)
 	fmt.Printf("export KUBECONFIG=%s\n", c.Kubeconfig)
 	return nil
 }
 
-func down(ctx context.Context, name string) error {
-	c, err := cluster.Open(name, "")
+func down(ctx context.Context, name, root string, log io.Writer) error {
+	c, err := cluster.Open(name, root)
 	if err != nil {
 		return err
 	}
+	c.Log = log
 	if err := c.Down(ctx); err != nil {
 		return err
 	}
-	fmt.Printf("cluster %q down: no process left\n", c.Name)
+	fmt.Printf("cluster %q down: no process left; logs kept in %s\n", c.Name, c.SavedLogDir())
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -44,7 +46,7 @@ type Cluster struct {
 	// StartupTime is the time from `kwokctl create cluster` to a ready API server
 	// (kwokctl waits for it), not counting the Nodes.
 	StartupTime time.Duration
-	log         io.Writer
+	Log         io.Writer // kwokctl's own output; os.Stderr unless set
 }
 
 // Up starts a new cluster and waits until its API server answers and its Nodes are Ready.
@@ -75,20 +77,69 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 
+	// kwokctl picks free ports when it creates a cluster, but they are only taken once
+	// the components listen: creations must not overlap, even across processes.
+	unlock, err := lockFile(filepath.Join(kwokWorkdir(c.Root), "create.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
 	start := time.Now()
 	// --kubeconfig= keeps kwokctl away from ~/.kube/config; our kubeconfig is its own.
 	if err := c.kwokctl(ctx, "create", "cluster", "--config", cfgPath, "--wait", "3m", "--kubeconfig="); err != nil {
-		return nil, fmt.Errorf("create cluster %q (logs in %s): %w", c.Name, c.LogDir, err)
+		return c, fmt.Errorf("create cluster %q: %w%s", c.Name, err, c.diagnose())
 	}
 	c.StartupTime = time.Since(start)
 
 	if err := c.kwokctl(ctx, "scale", "node", "--replicas", strconv.Itoa(o.Nodes)); err != nil {
-		return c, fmt.Errorf("create %d nodes: %w", o.Nodes, err)
+		return c, fmt.Errorf("create %d nodes: %w%s", o.Nodes, err, c.diagnose())
 	}
-	if _, err := c.Kubectl(ctx, "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=2m"); err != nil {
-		return c, fmt.Errorf("wait for nodes: %w", err)
+	if _, err := c.Kubectl(ctx, "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=60s"); err != nil {
+		return c, fmt.Errorf("wait for nodes: %w%s", err, c.diagnose())
 	}
 	return c, nil
+}
+
+// diagnose names the components that have died, with the end of their logs.
+func (c *Cluster) diagnose() string {
+	procs, err := c.Processes()
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, p := range procs {
+		if alive(p.PID) {
+			continue
+		}
+		log, _ := os.ReadFile(filepath.Join(c.LogDir, p.Name+".log"))
+		lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+		if len(lines) > 5 {
+			lines = lines[len(lines)-5:]
+		}
+		fmt.Fprintf(&b, "\n%s exited; end of %s:\n%s", p.Name,
+			filepath.Join(c.LogDir, p.Name+".log"), strings.Join(lines, "\n"))
+	}
+	if b.Len() == 0 {
+		return fmt.Sprintf(" (logs in %s)", c.LogDir)
+	}
+	return b.String()
+}
+
+// lockFile takes an exclusive lock on path, creating it, and returns its release.
+func lockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 // Open returns the cluster of that name started earlier (possibly by another process),
@@ -130,21 +181,27 @@ func open(name, root string, log io.Writer) (*Cluster, error) {
 		Workdir:     workdir,
 		Kubeconfig:  filepath.Join(workdir, "kubeconfig.yaml"),
 		LogDir:      filepath.Join(workdir, "logs"),
-		log:         log,
+		Log:         log,
 	}, nil
 }
 
 // kwokWorkdir is KWOK_WORKDIR for every kwokctl call: nothing goes to ~/.kwok.
 func kwokWorkdir(root string) string { return filepath.Join(root, ".cache", "cluster") }
 
-// Down stops every process of the cluster, deletes its directory (logs included: copy
-// them first if you want them) and checks that none of its processes is left.
+// Down stops every process of the cluster, keeps its logs in SavedLogDir, deletes its
+// directory and checks that none of its processes is left.
 func (c *Cluster) Down(ctx context.Context) error {
 	procs, err := c.Processes()
 	if err != nil {
 		return err
 	}
-	if err := c.kwokctl(ctx, "delete", "cluster", "--kubeconfig="); err != nil {
+	if err := c.SaveLogs(c.SavedLogDir()); err != nil {
+		return fmt.Errorf("keep logs: %w", err)
+	}
+	// kwokctl delete insists on a kubeconfig to remove its context from: give it one
+	// that does not exist rather than ~/.kube/config.
+	scratch := filepath.Join(kwokWorkdir(c.Root), "no-kubeconfig.yaml")
+	if err := c.kwokctl(ctx, "delete", "cluster", "--kubeconfig="+scratch); err != nil {
 		return fmt.Errorf("delete cluster %q: %w", c.Name, err)
 	}
 	return waitGone(ctx, procs, 30*time.Second)
@@ -177,6 +234,51 @@ func (c *Cluster) Env() []string {
 	)
 }
 
+// SavedLogDir is where Down keeps the component logs: .cache/cluster/logs/<name>,
+// replaced by the next cluster of the same name.
+func (c *Cluster) SavedLogDir() string {
+	return filepath.Join(kwokWorkdir(c.Root), "logs", c.Name)
+}
+
+// SaveLogs copies the component logs (one file each) into dst, replacing dst.
+func (c *Cluster) SaveLogs(dst string) error {
+	entries, err := os.ReadDir(c.LogDir)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			if err := copyFile(filepath.Join(c.LogDir, e.Name()), filepath.Join(dst, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
 func (c *Cluster) kwokctl(ctx context.Context, args ...string) error {
 	bin := c.BinDir
 	if bin == "" {
@@ -184,7 +286,7 @@ func (c *Cluster) kwokctl(ctx context.Context, args ...string) error {
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "kwokctl"), append([]string{"--name", c.Name}, args...)...)
 	cmd.Env = append(os.Environ(), "KWOK_WORKDIR="+kwokWorkdir(c.Root))
-	cmd.Stdout, cmd.Stderr = c.log, c.log
+	cmd.Stdout, cmd.Stderr = c.Log, c.Log
 	// The components kwokctl starts outlive it; never wait on them holding our pipes.
 	cmd.WaitDelay = 10 * time.Second
 	if err := cmd.Run(); err != nil {

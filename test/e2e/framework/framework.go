@@ -21,7 +21,6 @@ package framework
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -190,7 +189,7 @@ func (f *Framework) down() {
 	if procs, err := c.Processes(); err == nil {
 		fmt.Printf("e2e: control plane memory at the end: %s\n", cluster.MemoryReport(procs))
 	}
-	if err := copyDir(c.LogDir, filepath.Join(f.Artifacts, "logs")); err != nil {
+	if err := c.SaveLogs(filepath.Join(f.Artifacts, "logs")); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: keeping logs: %v\n", err)
 	}
 	if os.Getenv("SERIN_E2E_KEEP_CLUSTER") == "1" {
@@ -207,34 +206,37 @@ func (f *Framework) down() {
 	fmt.Printf("e2e: cluster %s deleted; logs in %s\n", c.Name, filepath.Join(f.Artifacts, "logs"))
 }
 
-// InstallCRDs applies every YAML file in dir with the real kubectl (server-side, since
-// CRDs with full pod templates outgrow the client-side apply annotation) and waits until
-// each is Established. An empty or missing dir is not an error: it logs and skips.
+// InstallCRDs installs the CRDs in dir with the real kubectl, server-side (CRDs with full
+// pod templates outgrow the client-side apply annotation): `apply -k dir` when dir has a
+// kustomization.yaml, else every YAML file in it. It waits until each is Established. An
+// empty or missing dir is not an error: it says so and skips.
 func (f *Framework) InstallCRDs(ctx context.Context, dir string) error {
-	var files []string
-	for _, pattern := range []string{"*.yaml", "*.yml"} {
-		m, _ := filepath.Glob(filepath.Join(dir, pattern))
-		files = append(files, m...)
+	args := []string{"apply", "--server-side", "--force-conflicts", "-o", "name"}
+	if _, err := os.Stat(filepath.Join(dir, "kustomization.yaml")); err == nil {
+		args = append(args, "-k", dir)
+	} else {
+		var files []string
+		for _, pattern := range []string{"*.yaml", "*.yml"} {
+			m, _ := filepath.Glob(filepath.Join(dir, pattern))
+			files = append(files, m...)
+		}
+		if len(files) == 0 {
+			fmt.Printf("e2e: no CRDs in %s yet; skipping their installation\n", dir)
+			return nil
+		}
+		for _, file := range files {
+			args = append(args, "-f", file)
+		}
 	}
-	if len(files) == 0 {
-		fmt.Printf("e2e: no CRDs in %s yet; skipping their installation\n", dir)
-		return nil
-	}
-	args := []string{"apply", "--server-side", "--force-conflicts"}
-	for _, file := range files {
-		args = append(args, "-f", file)
-	}
-	if _, err := f.Cluster.Kubectl(ctx, args...); err != nil {
+	out, err := f.Cluster.Kubectl(ctx, args...)
+	if err != nil {
 		return fmt.Errorf("install CRDs from %s: %w", dir, err)
 	}
-	wait := []string{"wait", "--for=condition=Established", "--timeout=60s"}
-	for _, file := range files {
-		wait = append(wait, "-f", file)
-	}
-	if _, err := f.Cluster.Kubectl(ctx, wait...); err != nil {
+	names := strings.Fields(string(out))
+	if _, err := f.Cluster.Kubectl(ctx, append([]string{"wait", "--for=condition=Established", "--timeout=60s"}, names...)...); err != nil {
 		return fmt.Errorf("wait for CRDs from %s: %w", dir, err)
 	}
-	fmt.Printf("e2e: installed CRDs from %d files in %s\n", len(files), dir)
+	fmt.Printf("e2e: installed %d CRDs from %s\n", len(names), dir)
 	return nil
 }
 
@@ -262,40 +264,4 @@ func sanitize(s string, max int) string {
 		out = "x"
 	}
 	return out
-}
-
-func copyDir(src, dst string) error {
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
