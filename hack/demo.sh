@@ -37,7 +37,7 @@ trap on_signal INT TERM
 
 # --- build ------------------------------------------------------------------------------
 say "building the control plane (cached after the first run; the first takes ~15 min)"
-bin=$(hack/kube-bin.sh | tail -n 1)
+bin=$(hack/kube-bin.sh)
 export PATH=$bin:$PATH
 if [[ -d cmd/serin-controller && ! -x bin/serin-controller ]]; then
 	say "building bin/serin-controller"

@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-bin=$(hack/kube-bin.sh | tail -n 1)
+bin=$(hack/kube-bin.sh)
 export SERIN_KUBE_BIN=$bin
 export PATH=$bin:$PATH
 
@@ -40,6 +40,8 @@ sweep() {
 	done
 }
 sweep
+# Artifacts of runs older than three days go; recent ones stay for comparison.
+find .cache/e2e -mindepth 1 -maxdepth 1 -type d -mtime +3 -exec rm -rf {} + 2>/dev/null || true
 if [[ ${SERIN_E2E_KEEP_CLUSTER:-} != 1 ]]; then
 	trap sweep EXIT
 fi

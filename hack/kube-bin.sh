@@ -8,8 +8,10 @@
 # A binary already in the cache is skipped, so only the first run is slow (about 15 minutes
 # on 2 cores, most of it kube-apiserver). The versions are pinned in hack/kube/VERSION
 # (Kubernetes, with hack/kube/go.mod written by hack/kube/pin.sh), in hack/kube/etcd/go.mod
-# (etcd) and below (kwok). Prints the bin directory on its last line.
+# (etcd) and below (kwok). Reports progress on stderr and prints the bin directory on
+# stdout, so scripts use bin=$(hack/kube-bin.sh).
 set -euo pipefail
+exec 3>&1 1>&2 # everything to stderr, but the final path to the original stdout
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 kube_version=$(<"$root/hack/kube/VERSION")
@@ -90,4 +92,4 @@ for b in kube-apiserver kube-controller-manager kube-scheduler; do
 	}
 done
 echo "kube-bin: Kubernetes $kube_version, etcd $("$bin/etcd" --version | awk '/etcd Version/{print $3}'), kwok $kwok_version"
-echo "$bin"
+echo "$bin" >&3
