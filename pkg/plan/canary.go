@@ -38,6 +38,9 @@ func (p *planner) canary() {
 	}
 	p.limitDelayedScaleDowns(p.ro.Spec.Strategy.Canary.ScaleDownDelayRevisionLimit)
 	p.cleanUpHistory()
+	if !p.status.Abort {
+		p.restart(p.ro.Spec.Strategy.Canary.MaxUnavailable)
+	}
 }
 
 // trackTemplateAndSteps restarts the steps when the template or the steps change.

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -375,4 +377,43 @@ func TestMinPodsPerReplicaSet(t *testing.T) {
 	s.settle()
 	expectPods(t, s, []string{"v1", "v2"}, 10, 2)
 	expect(t, "weight", s.weight(), 5)
+}
+
+// Scenario 10: restartAt while paused replaces the older pods within maxUnavailable,
+// without moving the step.
+func TestRestartAtWhilePaused(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expect(t, "step", step(s), 1)
+	s.advance(time.Minute)
+	at := metav1.NewTime(s.now)
+	s.ro.Spec.RestartAt = &at
+	for i := 0; i < 20; i++ {
+		p := s.sync()
+		evictions := 0
+		for _, a := range p.Actions {
+			if a.EvictPod != nil {
+				evictions++
+			}
+		}
+		if evictions > 1 {
+			t.Fatalf("sync %d evicted %d pods; maxUnavailable (25%% of 4) allows 1", i, evictions)
+		}
+		s.podsUp()
+	}
+	expect(t, "pods evicted", len(s.evicted), 5)
+	expect(t, "step", step(s), 1)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	if s.ro.Status.RestartedAt == nil || !s.ro.Status.RestartedAt.Equal(&at) {
+		t.Errorf("restartedAt = %v, want %v", s.ro.Status.RestartedAt, at)
+	}
+	for _, pods := range s.podsOf {
+		for _, pod := range pods {
+			if pod.CreationTimestamp.Before(&at) {
+				t.Errorf("pod %s from before restartAt is still there", pod.Name)
+			}
+		}
+	}
 }

@@ -24,6 +24,7 @@ type planner struct {
 	scales    map[string]int32 // ReplicaSet name → replicas
 	annotate  map[string]map[string]*string
 	deletes   []string          // ReplicaSets to delete (history beyond the limit)
+	evictions []string          // pods to evict (restartAt)
 	selectors map[string]string // Service name → hash
 	traffic   *SetTraffic
 	events    []Event
@@ -142,6 +143,9 @@ func (p *planner) plan() Plan {
 	out.Actions = append(out.Actions, downs...)
 	for i := range p.deletes {
 		out.Actions = append(out.Actions, Action{DeleteReplicaSet: &p.deletes[i]})
+	}
+	for i := range p.evictions {
+		out.Actions = append(out.Actions, Action{EvictPod: &p.evictions[i]})
 	}
 	out.Status = p.status
 	out.Events = p.events

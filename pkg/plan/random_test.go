@@ -22,7 +22,7 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 			s.settle()
 			version := 1
 			for i := 0; i < 40; i++ {
-				op := rng.IntN(10)
+				op := rng.IntN(11)
 				t.Logf("op %d: %s | phase=%s step=%v stable=%s abort=%v | %s", i, opNames[op], s.ro.Status.Phase,
 					s.ro.Status.CurrentStepIndex, s.ro.Status.StableRS, s.ro.Status.Abort, s.snapshot())
 				switch op {
@@ -51,6 +51,9 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					s.applyChecked(p.Actions[:rng.IntN(len(p.Actions)+1)])
 				case 9:
 					s.canaryPodsFlap(rng)
+				case 10:
+					at := s.metaNow()
+					s.ro.Spec.RestartAt = &at
 				}
 				s.podsUpExceptFlapping()
 				s.sync()
@@ -78,7 +81,7 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 }
 
 var opNames = []string{"new template", "new template", "promote", "abort", "retry", "promote full",
-	"new pods fail/recover", "time passes", "controller crash mid-plan", "canary pods flap"}
+	"new pods fail/recover", "time passes", "controller crash mid-plan", "canary pods flap", "restart"}
 
 func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 	pick := []v1alpha1.CanaryStep{setWeight(10), setWeight(25), setWeight(50), setWeight(80), pause(), pauseFor("30s"),
@@ -130,6 +133,7 @@ func (s *sim) podsUpExceptFlapping() {
 			continue
 		}
 		n := replicasOf(rs)
+		s.syncPods(rs)
 		rs.Status.Replicas, rs.Status.ObservedGeneration = n, rs.Generation
 		if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
 			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = 0, 0

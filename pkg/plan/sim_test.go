@@ -24,15 +24,17 @@ type sim struct {
 	svcs     map[string]*corev1.Service
 	traffic  *TrafficState
 	now      time.Time
-	notReady map[string]bool // images whose pods never become ready
-	events   []string        // reasons of every event, in order
-	weights  []int32         // every canary weight written, in order
+	notReady map[string]bool          // images whose pods never become ready
+	events   []string                 // reasons of every event, in order
+	weights  []int32                  // every canary weight written, in order
+	podsOf   map[string][]*corev1.Pod // by ReplicaSet name
+	evicted  []string
 }
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func newSim(t *testing.T, ro *v1alpha1.Rollout) *sim {
-	s := &sim{t: t, ro: ro, svcs: map[string]*corev1.Service{}, now: t0, notReady: map[string]bool{}}
+	s := &sim{t: t, ro: ro, svcs: map[string]*corev1.Service{}, now: t0, notReady: map[string]bool{}, podsOf: map[string][]*corev1.Pod{}}
 	if c := ro.Spec.Strategy.Canary; c != nil {
 		for _, name := range []string{c.StableService, c.CanaryService} {
 			if name != "" {
@@ -45,7 +47,13 @@ func newSim(t *testing.T, ro *v1alpha1.Rollout) *sim {
 }
 
 func (s *sim) input() Input {
-	return Input{Rollout: s.ro.DeepCopy(), ReplicaSets: s.copyRSs(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Now: s.now}
+	var pods []*corev1.Pod
+	for _, rs := range s.rss {
+		for _, pod := range s.podsOf[rs.Name] {
+			pods = append(pods, pod.DeepCopy())
+		}
+	}
+	return Input{Rollout: s.ro.DeepCopy(), ReplicaSets: s.copyRSs(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now}
 }
 
 // sync runs one plan and applies it, checking the invariants after every action.
@@ -110,6 +118,7 @@ func (s *sim) applyChecked(actions []Action) {
 func (s *sim) podsUp() {
 	for _, rs := range s.rss {
 		n := replicasOf(rs)
+		s.syncPods(rs)
 		rs.Status.Replicas = n
 		rs.Status.ObservedGeneration = rs.Generation
 		if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
@@ -120,7 +129,34 @@ func (s *sim) podsUp() {
 	}
 }
 
+// syncPods plays the ReplicaSet controller: pods are created (at now) or removed (newest
+// first) to match the ReplicaSet's replicas.
+func (s *sim) syncPods(rs *appsv1.ReplicaSet) {
+	pods := s.podsOf[rs.Name]
+	ready := corev1.ConditionTrue
+	if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
+		ready = corev1.ConditionFalse
+	}
+	for int32(len(pods)) < replicasOf(rs) {
+		pods = append(pods, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", rs.Name, s.podSeq()), CreationTimestamp: metav1.NewTime(s.now),
+				Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hashOf(rs)}},
+		})
+	}
+	pods = pods[:replicasOf(rs)]
+	for _, pod := range pods {
+		pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}
+	}
+	s.podsOf[rs.Name] = pods
+}
+
+var podCounter int
+
+func (s *sim) podSeq() int { podCounter++; return podCounter }
+
 func (s *sim) advance(d time.Duration) { s.now = s.now.Add(d) }
+
+func (s *sim) metaNow() metav1.Time { return metav1.NewTime(s.now) }
 
 func (s *sim) apply(a Action) {
 	switch {
@@ -157,6 +193,18 @@ func (s *sim) apply(a Action) {
 			if rs.Name == *a.DeleteReplicaSet {
 				s.rss = append(s.rss[:i], s.rss[i+1:]...)
 				break
+			}
+		}
+	case a.EvictPod != nil:
+		for _, rs := range s.rss {
+			pods := s.podsOf[rs.Name]
+			for i, pod := range pods {
+				if pod.Name == *a.EvictPod {
+					s.podsOf[rs.Name] = append(pods[:i:i], pods[i+1:]...)
+					rs.Status.AvailableReplicas--
+					rs.Status.ReadyReplicas--
+					s.evicted = append(s.evicted, pod.Name)
+				}
 			}
 		}
 	case a.SetTraffic != nil:
@@ -317,6 +365,8 @@ func describeAction(a Action) string {
 		return fmt.Sprintf("weight %d", a.SetTraffic.CanaryWeight)
 	case a.DeleteReplicaSet != nil:
 		return "delete " + *a.DeleteReplicaSet
+	case a.EvictPod != nil:
+		return "evict " + *a.EvictPod
 	}
 	return "?"
 }
