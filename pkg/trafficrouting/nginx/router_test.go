@@ -1,0 +1,516 @@
+package nginx
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+)
+
+// fixture is a fake cluster and a lister over it that an informer would keep; sync
+// refreshes the lister from the cluster.
+type fixture struct {
+	t       *testing.T
+	client  *fake.Clientset
+	indexer cache.Indexer
+	router  *Router
+}
+
+func newFixture(t *testing.T, objs ...*networkingv1.Ingress) *fixture {
+	t.Helper()
+	var rt []runtime.Object
+	for _, o := range objs {
+		rt = append(rt, o)
+	}
+	f := &fixture{
+		t:       t,
+		client:  fake.NewClientset(rt...),
+		indexer: cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}),
+	}
+	f.router = New(f.client, networkinglisters.NewIngressLister(f.indexer))
+	f.sync()
+	return f
+}
+
+// sync copies the cluster's Ingresses into the lister.
+func (f *fixture) sync() {
+	f.t.Helper()
+	list, err := f.client.NetworkingV1().Ingresses(metav1.NamespaceAll).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	var items []any
+	for i := range list.Items {
+		items = append(items, &list.Items[i])
+	}
+	if err := f.indexer.Replace(items, ""); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// set calls SetTraffic, fails the test on error and syncs the lister.
+func (f *fixture) set(ro *v1alpha1.Rollout, tr plan.SetTraffic) {
+	f.t.Helper()
+	if err := f.router.SetTraffic(context.Background(), ro, tr); err != nil {
+		f.t.Fatalf("SetTraffic: %v", err)
+	}
+	f.sync()
+}
+
+func (f *fixture) get(name string) *networkingv1.Ingress {
+	f.t.Helper()
+	ing, err := f.client.NetworkingV1().Ingresses(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return ing
+}
+
+// edit changes an Ingress in the cluster as another controller or a person would.
+func (f *fixture) edit(name string, change func(*networkingv1.Ingress)) {
+	f.t.Helper()
+	ing := f.get(name)
+	change(ing)
+	if _, err := f.client.NetworkingV1().Ingresses(ns).Update(context.Background(), ing, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+	f.sync()
+}
+
+// writes counts the create, update, patch and delete calls since the last reset.
+func (f *fixture) writes() int {
+	n := 0
+	for _, a := range f.client.Actions() {
+		switch a.GetVerb() {
+		case "create", "update", "patch", "delete":
+			n++
+		}
+	}
+	return n
+}
+
+func (f *fixture) resetActions() { f.client.ClearActions() }
+
+// wantAnnotations checks the given annotations on Ingress name; an empty want value means
+// the key must be absent.
+func (f *fixture) wantAnnotations(name string, want map[string]string) {
+	f.t.Helper()
+	got := f.get(name).Annotations
+	for k, v := range want {
+		gv, ok := got[k]
+		switch {
+		case v == "" && ok:
+			f.t.Errorf("%s: annotation %s=%q should be gone", name, k, gv)
+		case v != "" && gv != v:
+			f.t.Errorf("%s: annotation %s=%q, want %q", name, k, gv, v)
+		}
+	}
+}
+
+func wantState(t *testing.T, got *plan.TrafficState, want *plan.TrafficState) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Observe = %+v, want %+v", got, want)
+	}
+}
+
+const (
+	annCanaryKey = DefaultAnnotationPrefix + "/canary"
+	weightKey    = DefaultAnnotationPrefix + "/canary-weight"
+	byHeaderKey  = DefaultAnnotationPrefix + "/canary-by-header"
+	valueKey     = DefaultAnnotationPrefix + "/canary-by-header-value"
+	patternKey   = DefaultAnnotationPrefix + "/canary-by-header-pattern"
+	cookieKey    = DefaultAnnotationPrefix + "/canary-by-cookie"
+)
+
+var beta = headerRoute("beta", "X-Beta", v1alpha1.StringMatch{Exact: "yes"})
+
+func TestSetTrafficCreates(t *testing.T) {
+	ro := rollout("web")
+	f := newFixture(t, ingress("web"))
+	if got := f.router.Observe(ro); got != nil {
+		t.Fatalf("Observe before any write = %+v, want nil", got)
+	}
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10})
+
+	got := f.get("web-web-canary")
+	want, err := DesiredCanaryIngress(ro, ingress("web"), plan.SetTraffic{CanaryWeight: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Annotations, want.Annotations) || !reflect.DeepEqual(got.Labels, want.Labels) ||
+		!reflect.DeepEqual(got.Spec, want.Spec) || !reflect.DeepEqual(got.OwnerReferences, want.OwnerReferences) {
+		t.Errorf("created Ingress differs from the rendered one:\ngot  %+v\nwant %+v", got, want)
+	}
+	wantState(t, f.router.Observe(ro), &plan.TrafficState{CanaryWeight: 10})
+}
+
+func TestSetTrafficUpdatesWeight(t *testing.T) {
+	ro := rollout("web")
+	f := newFixture(t, ingress("web"))
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10})
+	f.resetActions()
+
+	f.set(ro, plan.SetTraffic{CanaryWeight: 30})
+	f.wantAnnotations("web-web-canary", map[string]string{weightKey: "30", annCanaryKey: "true"})
+	if n := f.writes(); n != 1 {
+		t.Errorf("%d writes, want 1 update", n)
+	}
+	wantState(t, f.router.Observe(ro), &plan.TrafficState{CanaryWeight: 30})
+}
+
+func TestSetTrafficWritesNothingWhenEqual(t *testing.T) {
+	ro := rollout("web", withStableIngresses("web", "web-internal"), withMaxWeight(1000),
+		withAdditional(map[string]string{"ssl-redirect": "false"}))
+	f := newFixture(t, ingress("web"), ingress("web-internal", withLegacyClass("internal")))
+	tr := plan.SetTraffic{CanaryWeight: 200, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta, cookieRoute("optin", "optin")}}
+	f.set(ro, tr)
+	f.edit("web-web-canary", func(ing *networkingv1.Ingress) {
+		ing.Annotations["other.io/owner"] = "someone"
+		ing.Labels["team"] = "shop"
+	})
+	f.resetActions()
+
+	f.set(ro, tr)
+	if n := f.writes(); n != 0 {
+		t.Errorf("%d writes for a split already in place, want 0: %v", n, f.client.Actions())
+	}
+	wantState(t, f.router.Observe(ro), &plan.TrafficState{CanaryWeight: 200, HeaderRoutes: tr.HeaderRoutes})
+}
+
+func TestSetTrafficKeepsForeignAnnotationsAndLabels(t *testing.T) {
+	ro := rollout("web")
+	f := newFixture(t, ingress("web"))
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10})
+	f.edit("web-web-canary", func(ing *networkingv1.Ingress) {
+		ing.Annotations["other.io/owner"] = "someone"
+		ing.Annotations[DefaultAnnotationPrefix+"/proxy-body-size"] = "8m"
+		ing.Labels["team"] = "shop"
+	})
+
+	f.set(ro, plan.SetTraffic{CanaryWeight: 20, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+	f.wantAnnotations("web-web-canary", map[string]string{
+		"other.io/owner": "someone",
+		DefaultAnnotationPrefix + "/proxy-body-size": "8m",
+		weightKey:   "20",
+		byHeaderKey: "X-Beta",
+	})
+	if got := f.get("web-web-canary").Labels; got["team"] != "shop" || got[RolloutLabel] != "web" {
+		t.Errorf("labels = %v, want team=shop and %s=web", got, RolloutLabel)
+	}
+	f.set(ro, plan.SetTraffic{CanaryWeight: 0})
+	f.wantAnnotations("web-web-canary", map[string]string{
+		"other.io/owner": "someone",
+		DefaultAnnotationPrefix + "/proxy-body-size": "8m",
+		weightKey: "0",
+	})
+}
+
+func TestSetTrafficRemovesRoutesItNoLongerWants(t *testing.T) {
+	tests := map[string]struct {
+		before, after []v1alpha1.SetHeaderRoute
+		want          map[string]string
+	}{
+		"all routes removed": {
+			before: []v1alpha1.SetHeaderRoute{beta, cookieRoute("optin", "optin")},
+			want: map[string]string{
+				byHeaderKey: "", valueKey: "", cookieKey: "", HeaderRoutesAnnotation: "",
+				weightKey: "10", "other.io/owner": "someone",
+			},
+		},
+		"exact becomes regex": {
+			before: []v1alpha1.SetHeaderRoute{beta},
+			after:  []v1alpha1.SetHeaderRoute{headerRoute("beta", "X-Beta", v1alpha1.StringMatch{Regex: "y.*"})},
+			want:   map[string]string{byHeaderKey: "X-Beta", valueKey: "", patternKey: "y.*", "other.io/owner": "someone"},
+		},
+		"header becomes cookie": {
+			before: []v1alpha1.SetHeaderRoute{beta},
+			after:  []v1alpha1.SetHeaderRoute{cookieRoute("optin", "optin")},
+			want:   map[string]string{byHeaderKey: "", valueKey: "", cookieKey: "optin", "other.io/owner": "someone"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ro := rollout("web")
+			f := newFixture(t, ingress("web"))
+			f.set(ro, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: tc.before})
+			f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations["other.io/owner"] = "someone" })
+
+			f.set(ro, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: tc.after})
+			f.wantAnnotations("web-web-canary", tc.want)
+			wantState(t, f.router.Observe(ro), &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: tc.after})
+		})
+	}
+}
+
+// Rollout annotations removed from the spec go from the Ingress; a changed prefix moves
+// every canary annotation to the new prefix.
+func TestSetTrafficFollowsAnnotationConfig(t *testing.T) {
+	ro := rollout("web", withAdditional(map[string]string{"ssl-redirect": "false"}),
+		withCanaryAnnotations(map[string]string{"example.com/team": "shop"}))
+	f := newFixture(t, ingress("web"))
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+
+	moved := rollout("web", withPrefix("custom.io"))
+	f.set(moved, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+	f.wantAnnotations("web-web-canary", map[string]string{
+		DefaultAnnotationPrefix + "/ssl-redirect": "", "example.com/team": "",
+		annCanaryKey: "", weightKey: "", byHeaderKey: "", valueKey: "",
+		"custom.io/canary": "true", "custom.io/canary-weight": "10", "custom.io/canary-by-header": "X-Beta",
+	})
+	wantState(t, f.router.Observe(moved), &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+}
+
+// Without the record of the keys it wrote, Serin still removes the canary annotations of
+// its prefix it no longer wants.
+func TestSetTrafficWithoutManagedRecord(t *testing.T) {
+	ro := rollout("web")
+	f := newFixture(t, ingress("web"))
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+	f.edit("web-web-canary", func(ing *networkingv1.Ingress) {
+		delete(ing.Annotations, ManagedAnnotationsAnnotation)
+		ing.Annotations["other.io/owner"] = "someone"
+	})
+
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10})
+	f.wantAnnotations("web-web-canary", map[string]string{
+		byHeaderKey: "", valueKey: "", HeaderRoutesAnnotation: "",
+		ManagedAnnotationsAnnotation: annCanaryKey + "," + weightKey, "other.io/owner": "someone",
+	})
+}
+
+func TestSetTrafficRefusesIngressItDoesNotOwn(t *testing.T) {
+	foreignOwner := metav1.OwnerReference{APIVersion: "serin.dev/v1alpha1", Kind: "Rollout", Name: "web", UID: "an-older-web-uid", Controller: ptr(true)}
+	tests := map[string]*networkingv1.Ingress{
+		"no owner": ingress("web-web-canary"),
+		"another rollout of the same name": ingress("web-web-canary", func(ing *networkingv1.Ingress) {
+			ing.OwnerReferences = []metav1.OwnerReference{foreignOwner}
+		}),
+		"owned but not controlled": ingress("web-web-canary", func(ing *networkingv1.Ingress) {
+			ref := *metav1.NewControllerRef(rollout("web"), v1alpha1.SchemeGroupVersion.WithKind("Rollout"))
+			ref.Controller = nil
+			ing.OwnerReferences = []metav1.OwnerReference{ref}
+		}),
+	}
+	for name, existing := range tests {
+		t.Run(name, func(t *testing.T) {
+			ro := rollout("web")
+			f := newFixture(t, ingress("web"), existing)
+			before := f.get("web-web-canary")
+
+			err := f.router.SetTraffic(context.Background(), ro, plan.SetTraffic{CanaryWeight: 10})
+			if err == nil || !strings.Contains(err.Error(), "ingress web-web-canary exists and is not owned by Rollout web") {
+				t.Errorf("SetTraffic error = %v, want a refusal", err)
+			}
+			if n := f.writes(); n != 0 {
+				t.Errorf("%d writes, want 0", n)
+			}
+			if after := f.get("web-web-canary"); !reflect.DeepEqual(before, after) {
+				t.Errorf("the Ingress changed:\nbefore %+v\nafter  %+v", before, after)
+			}
+			wantState(t, f.router.Observe(ro), &plan.TrafficState{
+				Problem: "Ingress web-web-canary exists and is not owned by Rollout web: Serin never takes it over",
+			})
+		})
+	}
+}
+
+func TestSetTrafficReturnsConflict(t *testing.T) {
+	ro := rollout("web")
+	f := newFixture(t, ingress("web"))
+	f.set(ro, plan.SetTraffic{CanaryWeight: 10})
+	f.client.PrependReactor("update", "ingresses", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Group: "networking.k8s.io", Resource: "ingresses"}, "web-web-canary", nil)
+	})
+	err := f.router.SetTraffic(context.Background(), ro, plan.SetTraffic{CanaryWeight: 20})
+	if !apierrors.IsConflict(err) {
+		t.Errorf("SetTraffic error = %v, want a conflict", err)
+	}
+}
+
+// Every stable Ingress is tried even when one fails.
+func TestSetTrafficMissingStable(t *testing.T) {
+	ro := rollout("web", withStableIngresses("gone", "web"))
+	f := newFixture(t, ingress("web"))
+	err := f.router.SetTraffic(context.Background(), ro, plan.SetTraffic{CanaryWeight: 10})
+	if !apierrors.IsNotFound(err) || !strings.Contains(err.Error(), "stable Ingress gone") {
+		t.Errorf("SetTraffic error = %v, want stable Ingress gone not found", err)
+	}
+	f.sync()
+	f.wantAnnotations("web-web-canary", map[string]string{weightKey: "10"})
+}
+
+// Observe reads back exactly the split SetTraffic applied, for every kind of route.
+func TestObserveRoundTrip(t *testing.T) {
+	tests := map[string]struct {
+		ro *v1alpha1.Rollout
+		tr plan.SetTraffic
+	}{
+		"weight":         {rollout("web"), plan.SetTraffic{CanaryWeight: 40}},
+		"zero":           {rollout("web"), plan.SetTraffic{}},
+		"custom prefix":  {rollout("web", withPrefix("custom.io")), plan.SetTraffic{CanaryWeight: 5}},
+		"max weight":     {rollout("web", withMaxWeight(1000)), plan.SetTraffic{CanaryWeight: 999}},
+		"header exact":   {rollout("web"), plan.SetTraffic{HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}}},
+		"header regex":   {rollout("web"), plan.SetTraffic{CanaryWeight: 1, HeaderRoutes: []v1alpha1.SetHeaderRoute{headerRoute("r", "X", v1alpha1.StringMatch{Regex: "a|b"})}}},
+		"header prefix":  {rollout("web"), plan.SetTraffic{CanaryWeight: 1, HeaderRoutes: []v1alpha1.SetHeaderRoute{headerRoute("p", "X", v1alpha1.StringMatch{Prefix: "v2."})}}},
+		"cookie":         {rollout("web"), plan.SetTraffic{CanaryWeight: 1, HeaderRoutes: []v1alpha1.SetHeaderRoute{cookieRoute("c", "optin")}}},
+		"header, cookie": {rollout("web", withStableIngresses("web", "api")), plan.SetTraffic{CanaryWeight: 1, HeaderRoutes: []v1alpha1.SetHeaderRoute{cookieRoute("c", "optin"), beta}}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, ingress("web"), ingress("api"))
+			f.set(tc.ro, tc.tr)
+			wantState(t, f.router.Observe(tc.ro), &plan.TrafficState{CanaryWeight: tc.tr.CanaryWeight, HeaderRoutes: tc.tr.HeaderRoutes})
+		})
+	}
+}
+
+func TestObserveProblems(t *testing.T) {
+	t.Run("stable Ingress missing", func(t *testing.T) {
+		f := newFixture(t)
+		wantState(t, f.router.Observe(rollout("web")), &plan.TrafficState{Problem: "stable Ingress web not found"})
+	})
+	t.Run("stable Ingress missing, canary in place", func(t *testing.T) {
+		ro := rollout("web")
+		f := newFixture(t, ingress("web"))
+		f.set(ro, plan.SetTraffic{CanaryWeight: 30})
+		if err := f.client.NetworkingV1().Ingresses(ns).Delete(context.Background(), "web", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		f.sync()
+		wantState(t, f.router.Observe(ro), &plan.TrafficState{CanaryWeight: 30, Problem: "stable Ingress web not found"})
+	})
+	t.Run("no path to the stable Service", func(t *testing.T) {
+		f := newFixture(t, ingress("web", withRules(rule("web.example.com", path("/", "other", 80)))))
+		wantState(t, f.router.Observe(rollout("web")), &plan.TrafficState{
+			Problem: "stable Ingress web has no path routing to the stable Service web-stable",
+		})
+	})
+	t.Run("two problems", func(t *testing.T) {
+		f := newFixture(t, ingress("web"), ingress("web-api-canary"))
+		wantState(t, f.router.Observe(rollout("web", withStableIngresses("gone", "api"))), &plan.TrafficState{
+			Problem: "stable Ingress gone not found; stable Ingress api not found; " +
+				"Ingress web-api-canary exists and is not owned by Rollout web: Serin never takes it over",
+		})
+	})
+}
+
+// When the canary Ingresses do not show one split SetTraffic would leave alone, Observe
+// reports the highest weight and OutOfSyncRoute, and one SetTraffic brings them in line.
+func TestObserveOutOfSync(t *testing.T) {
+	two := rollout("web", withStableIngresses("web", "api"))
+	tests := map[string]struct {
+		ro      *v1alpha1.Rollout
+		prepare func(f *fixture)
+		want    *plan.TrafficState
+	}{
+		"only some canary Ingresses exist": {
+			ro: two,
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 30})
+			},
+			want: &plan.TrafficState{CanaryWeight: 30, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"weights disagree": {
+			ro: two,
+			prepare: func(f *fixture) {
+				f.set(two, plan.SetTraffic{CanaryWeight: 10})
+				f.set(rollout("web", withStableIngresses("api")), plan.SetTraffic{CanaryWeight: 40})
+			},
+			want: &plan.TrafficState{CanaryWeight: 40, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"routes disagree": {
+			ro: two,
+			prepare: func(f *fixture) {
+				f.set(two, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+				f.set(rollout("web", withStableIngresses("api")), plan.SetTraffic{CanaryWeight: 10})
+			},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta, OutOfSyncRoute}},
+		},
+		"canary annotation removed by hand": {
+			ro: rollout("web"),
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10})
+				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { delete(ing.Annotations, annCanaryKey) })
+			},
+			want: &plan.TrafficState{CanaryWeight: 100, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"weight unreadable": {
+			ro: rollout("web", withMaxWeight(1000)),
+			prepare: func(f *fixture) {
+				f.set(rollout("web", withMaxWeight(1000)), plan.SetTraffic{CanaryWeight: 10})
+				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[weightKey] = "ten" })
+			},
+			want: &plan.TrafficState{CanaryWeight: 1000, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"header annotation edited by hand": {
+			ro: rollout("web"),
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[valueKey] = "anyone" })
+			},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta, OutOfSyncRoute}},
+		},
+		"route record unreadable": {
+			ro: rollout("web"),
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
+				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[HeaderRoutesAnnotation] = "{" })
+			},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"stable Ingress gained a path": {
+			ro: rollout("web"),
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10})
+				f.edit("web", func(ing *networkingv1.Ingress) {
+					ing.Spec.Rules[0].HTTP.Paths = append(ing.Spec.Rules[0].HTTP.Paths, path("/v2", stableSvc, 80))
+				})
+			},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+		"maxTrafficWeight changed": {
+			ro: rollout("web", withMaxWeight(1000)),
+			prepare: func(f *fixture) {
+				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10})
+			},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, ingress("web"), ingress("api"))
+			tc.prepare(f)
+			wantState(t, f.router.Observe(tc.ro), tc.want)
+
+			f.set(tc.ro, plan.SetTraffic{CanaryWeight: 10})
+			wantState(t, f.router.Observe(tc.ro), &plan.TrafficState{CanaryWeight: 10})
+			f.resetActions()
+			f.set(tc.ro, plan.SetTraffic{CanaryWeight: 10})
+			if n := f.writes(); n != 0 {
+				t.Errorf("%d writes after the split is in line, want 0", n)
+			}
+		})
+	}
+}
+
+func TestName(t *testing.T) {
+	if got := New(nil, nil).Name(); got != "nginx" {
+		t.Errorf("Name() = %q", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
