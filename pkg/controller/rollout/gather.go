@@ -1,0 +1,120 @@
+package rollout
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
+)
+
+// gather builds the plan's Input for ro from the caches only, and returns the router
+// (nil without trafficRouting) the apply step uses. The objects in the Input are the
+// caches' own: the plan only reads them.
+func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Router, error) {
+	in := plan.Input{Rollout: ro, Now: c.clock.Now()}
+
+	rss, err := c.ownedReplicaSets(ro)
+	if err != nil {
+		return in, nil, err
+	}
+	in.ReplicaSets = rss
+
+	in.Services = map[string]*corev1.Service{}
+	for _, name := range serviceNames(ro) {
+		svc, err := c.services.Services(ro.Namespace).Get(name)
+		if err == nil {
+			in.Services[name] = svc
+		}
+	}
+
+	if ro.Spec.RestartAt != nil {
+		in.Pods = c.podsOf(ro.Namespace, rss)
+	}
+
+	router, err := c.routerFor(ro, trafficrouting.Deps{Client: c.kube, Ingresses: c.ingresses})
+	switch {
+	case err != nil:
+		in.Traffic = &plan.TrafficState{Problem: err.Error()}
+		router = nil
+	case router != nil:
+		in.Traffic = router.Observe(ro)
+	}
+	return in, router, nil
+}
+
+// ownedReplicaSets are the ReplicaSets ro controls.
+func (c *Controller) ownedReplicaSets(ro *v1alpha1.Rollout) ([]*appsv1.ReplicaSet, error) {
+	objs, err := c.rsIndex.ByIndex(indexByControllerUID, string(ro.UID))
+	if err != nil {
+		return nil, fmt.Errorf("replicasets of %s: %w", ro.Name, err)
+	}
+	rss := make([]*appsv1.ReplicaSet, 0, len(objs))
+	for _, o := range objs {
+		if rs, ok := o.(*appsv1.ReplicaSet); ok && rs.Namespace == ro.Namespace {
+			rss = append(rss, rs)
+		}
+	}
+	return rss, nil
+}
+
+// podsOf are the pods of the ReplicaSets rss (a hash alone is not enough: two Rollouts
+// with the same template share it).
+func (c *Controller) podsOf(namespace string, rss []*appsv1.ReplicaSet) []*corev1.Pod {
+	var pods []*corev1.Pod
+	for _, rs := range rss {
+		hash := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
+		objs, err := c.podIndex.ByIndex(indexPodByHash, namespace+"/"+hash)
+		if err != nil {
+			continue
+		}
+		for _, o := range objs {
+			pod, ok := o.(*corev1.Pod)
+			if !ok {
+				continue
+			}
+			if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.UID == rs.UID {
+				pods = append(pods, pod)
+			}
+		}
+	}
+	return pods
+}
+
+// serviceNames are the Services ro names, each once.
+func serviceNames(ro *v1alpha1.Rollout) []string {
+	keys, _ := rolloutServices(ro)
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		names = append(names, k[len(ro.Namespace)+1:])
+	}
+	return names
+}
+
+// cachedVersion looks objects of ro's namespace up in the caches, for expectations.
+func (c *Controller) cachedVersion(namespace string) lookup {
+	return func(ref objectRef) (string, bool) {
+		var obj metav1.Object
+		var err error
+		switch ref.Kind {
+		case kindRollout:
+			obj, err = c.rollouts.Rollouts(namespace).Get(ref.Name)
+		case kindReplicaSet:
+			obj, err = c.replicaSets.ReplicaSets(namespace).Get(ref.Name)
+		case kindService:
+			obj, err = c.services.Services(namespace).Get(ref.Name)
+		case kindPod:
+			obj, err = c.pods.Pods(namespace).Get(ref.Name)
+		default:
+			return "", false
+		}
+		if err != nil {
+			return "", false
+		}
+		return obj.GetResourceVersion(), true
+	}
+}

@@ -1,0 +1,192 @@
+package rollout
+
+import (
+	"fmt"
+	"maps"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// registerHandlers maps every change the controller cares about to the Rollouts it
+// concerns. Updates that change nothing (same resourceVersion) are ignored.
+func (c *Controller) registerHandlers(inf *Informers) error {
+	handlers := []struct {
+		informer cache.SharedIndexInformer
+		handler  cache.ResourceEventHandlerFuncs
+	}{
+		{inf.Rollouts, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueue,
+			UpdateFunc: changed(func(_, cur any) { c.enqueue(cur) }),
+			DeleteFunc: c.enqueue,
+		}},
+		{inf.ReplicaSets, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueOwner,
+			UpdateFunc: changed(c.replicaSetUpdated),
+			DeleteFunc: c.enqueueOwner,
+		}},
+		{inf.Pods, cache.ResourceEventHandlerFuncs{
+			UpdateFunc: changed(c.podUpdated),
+			DeleteFunc: c.podDeleted,
+		}},
+		{inf.Services, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.serviceChanged,
+			UpdateFunc: changed(c.serviceUpdated),
+			DeleteFunc: c.serviceChanged,
+		}},
+		{inf.Ingresses, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.ingressChanged,
+			UpdateFunc: changed(func(old, cur any) { c.ingressChanged(old); c.ingressChanged(cur) }),
+			DeleteFunc: c.ingressChanged,
+		}},
+	}
+	for _, h := range handlers {
+		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
+			return fmt.Errorf("event handler: %w", err)
+		}
+	}
+	return nil
+}
+
+// changed wraps an update handler to skip updates that change nothing.
+func changed(f func(old, cur any)) func(old, cur any) {
+	return func(old, cur any) {
+		o, ok1 := old.(metav1.Object)
+		n, ok2 := cur.(metav1.Object)
+		if ok1 && ok2 && o.GetResourceVersion() == n.GetResourceVersion() {
+			return
+		}
+		f(old, cur)
+	}
+}
+
+// enqueueOwner enqueues the Rollout that controls obj (a ReplicaSet or Ingress).
+func (c *Controller) enqueueOwner(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return
+	}
+	ref := metav1.GetControllerOfNoCopy(m)
+	if ref == nil || ref.Kind != "Rollout" || !isSerinGroup(ref.APIVersion) {
+		return
+	}
+	ro, err := c.rollouts.Rollouts(m.GetNamespace()).Get(ref.Name)
+	if err != nil || ro.UID != ref.UID {
+		return
+	}
+	c.queue.Add(cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name})
+}
+
+func isSerinGroup(apiVersion string) bool {
+	return apiVersion == v1alpha1.SchemeGroupVersion.String()
+}
+
+func (c *Controller) replicaSetUpdated(old, cur any) {
+	oldRS, cur1 := old.(*appsv1.ReplicaSet), cur.(*appsv1.ReplicaSet)
+	if a, b := metav1.GetControllerOfNoCopy(oldRS), metav1.GetControllerOfNoCopy(cur1); a != nil && (b == nil || a.UID != b.UID) {
+		c.enqueueOwner(oldRS)
+	}
+	c.enqueueOwner(cur1)
+}
+
+// Pods matter only while a restartAt is being carried out; readiness is otherwise seen
+// through the ReplicaSets' status.
+func (c *Controller) podUpdated(old, cur any) {
+	o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
+	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && podIsReady(o) == podIsReady(n) {
+		return
+	}
+	c.enqueueRestarting(n)
+}
+
+func (c *Controller) podDeleted(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if pod, ok := obj.(*corev1.Pod); ok {
+		c.enqueueRestarting(pod)
+	}
+}
+
+// enqueueRestarting enqueues the Rollout of pod (through its ReplicaSet) when it has a
+// restartAt.
+func (c *Controller) enqueueRestarting(pod *corev1.Pod) {
+	ref := metav1.GetControllerOfNoCopy(pod)
+	if ref == nil || ref.Kind != "ReplicaSet" {
+		return
+	}
+	rs, err := c.replicaSets.ReplicaSets(pod.Namespace).Get(ref.Name)
+	if err != nil {
+		return
+	}
+	owner := metav1.GetControllerOfNoCopy(rs)
+	if owner == nil || owner.Kind != "Rollout" {
+		return
+	}
+	ro, err := c.rollouts.Rollouts(pod.Namespace).Get(owner.Name)
+	if err != nil || ro.UID != owner.UID || ro.Spec.RestartAt == nil {
+		return
+	}
+	c.queue.Add(cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name})
+}
+
+func podIsReady(pod *corev1.Pod) bool {
+	for _, cond := range pod.Status.Conditions {
+		if cond.Type == corev1.PodReady {
+			return cond.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// A Service matters for its existence and its selector only.
+func (c *Controller) serviceUpdated(old, cur any) {
+	o, n := old.(*corev1.Service), cur.(*corev1.Service)
+	if maps.Equal(o.Spec.Selector, n.Spec.Selector) {
+		return
+	}
+	c.serviceChanged(cur)
+}
+
+func (c *Controller) serviceChanged(obj any) {
+	c.enqueueIndexed(indexRolloutByService, obj)
+}
+
+// ingressChanged enqueues the Rollout owning a canary Ingress and the Rollouts naming
+// a stable one.
+func (c *Controller) ingressChanged(obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	if _, ok := obj.(*networkingv1.Ingress); !ok {
+		return
+	}
+	c.enqueueOwner(obj)
+	c.enqueueIndexed(indexRolloutByIngress, obj)
+}
+
+// enqueueIndexed enqueues the Rollouts the index lists for obj's "namespace/name".
+func (c *Controller) enqueueIndexed(index string, obj any) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return
+	}
+	ros, err := c.rolloutIndex.ByIndex(index, m.GetNamespace()+"/"+m.GetName())
+	if err != nil {
+		return
+	}
+	for _, o := range ros {
+		c.enqueue(o)
+	}
+}

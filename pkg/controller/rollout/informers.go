@@ -1,0 +1,247 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
+	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
+)
+
+// Index names on the informers' indexers.
+const (
+	// indexRolloutByService maps "namespace/service" to the Rollouts naming that Service
+	// as stable, canary, active or preview Service.
+	indexRolloutByService = "rolloutByService"
+	// indexRolloutByIngress maps "namespace/ingress" to the Rollouts naming that Ingress
+	// as an nginx stable Ingress.
+	indexRolloutByIngress = "rolloutByIngress"
+	// indexByControllerUID maps a controller owner's UID to the objects it controls.
+	indexByControllerUID = "byControllerUID"
+	// indexPodByHash maps "namespace/pod-template-hash" to the pods of that revision.
+	indexPodByHash = "podByHash"
+)
+
+// lastApplied is kubectl's copy of the whole object, as large as the object itself.
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// Informers are the caches the Rollout controller reads. Nothing else is watched: the
+// ReplicaSets and Pods are only those labelled with a pod template hash by a Rollout,
+// and every object is stored without its managedFields.
+type Informers struct {
+	Rollouts    cache.SharedIndexInformer
+	ReplicaSets cache.SharedIndexInformer
+	Pods        cache.SharedIndexInformer
+	Services    cache.SharedIndexInformer
+	Ingresses   cache.SharedIndexInformer
+
+	start []func(stop <-chan struct{})
+}
+
+// NewInformers builds the informers for namespace ("" for every namespace) with no
+// periodic resync: every sync is caused by a change or by a requeue the plan asked for.
+func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespace string) (*Informers, error) {
+	serinFactory := serininformers.NewSharedInformerFactoryWithOptions(serin, 0,
+		serininformers.WithNamespace(namespace),
+		serininformers.WithTransform(stripRollout))
+	// Only what a Rollout labelled: ReplicaSets and Pods of Deployments are not cached.
+	ownedFactory := kubeinformers.NewSharedInformerFactoryWithOptions(kube, 0,
+		kubeinformers.WithNamespace(namespace),
+		kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.LabelSelector = v1alpha1.DefaultRolloutUniqueLabelKey
+		}),
+		kubeinformers.WithTransform(stripOwned))
+	kubeFactory := kubeinformers.NewSharedInformerFactoryWithOptions(kube, 0,
+		kubeinformers.WithNamespace(namespace),
+		kubeinformers.WithTransform(stripKube))
+
+	inf := &Informers{
+		Rollouts:    serinFactory.Serin().V1alpha1().Rollouts().Informer(),
+		ReplicaSets: ownedFactory.Apps().V1().ReplicaSets().Informer(),
+		Pods:        ownedFactory.Core().V1().Pods().Informer(),
+		Services:    kubeFactory.Core().V1().Services().Informer(),
+		Ingresses:   kubeFactory.Networking().V1().Ingresses().Informer(),
+		start:       []func(<-chan struct{}){serinFactory.Start, ownedFactory.Start, kubeFactory.Start},
+	}
+	if err := inf.Rollouts.AddIndexers(cache.Indexers{
+		indexRolloutByService: rolloutServices,
+		indexRolloutByIngress: rolloutIngresses,
+	}); err != nil {
+		return nil, fmt.Errorf("rollout indexers: %w", err)
+	}
+	if err := inf.ReplicaSets.AddIndexers(cache.Indexers{indexByControllerUID: controllerUID}); err != nil {
+		return nil, fmt.Errorf("replicaset indexers: %w", err)
+	}
+	if err := inf.Pods.AddIndexers(cache.Indexers{indexPodByHash: podHash}); err != nil {
+		return nil, fmt.Errorf("pod indexers: %w", err)
+	}
+	return inf, nil
+}
+
+// Start starts every informer; they stop with ctx.
+func (inf *Informers) Start(ctx context.Context) {
+	for _, start := range inf.start {
+		start(ctx.Done())
+	}
+}
+
+// HasSynced reports whether every cache holds its initial list.
+func (inf *Informers) HasSynced() bool {
+	for _, i := range inf.all() {
+		if !i.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitForCacheSync blocks until every cache is synced or ctx ends; false in that case.
+func (inf *Informers) WaitForCacheSync(ctx context.Context) bool {
+	return cache.WaitForCacheSync(ctx.Done(), inf.HasSynced)
+}
+
+func (inf *Informers) all() []cache.SharedIndexInformer {
+	return []cache.SharedIndexInformer{inf.Rollouts, inf.ReplicaSets, inf.Pods, inf.Services, inf.Ingresses}
+}
+
+func rolloutServices(obj any) ([]string, error) {
+	ro, ok := obj.(*v1alpha1.Rollout)
+	if !ok {
+		return nil, nil
+	}
+	var names []string
+	if c := ro.Spec.Strategy.Canary; c != nil {
+		names = append(names, c.StableService, c.CanaryService)
+	}
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		names = append(names, bg.ActiveService, bg.PreviewService)
+	}
+	return namespacedKeys(ro.Namespace, names), nil
+}
+
+func rolloutIngresses(obj any) ([]string, error) {
+	ro, ok := obj.(*v1alpha1.Rollout)
+	if !ok {
+		return nil, nil
+	}
+	c := ro.Spec.Strategy.Canary
+	if c == nil || c.TrafficRouting == nil || c.TrafficRouting.Nginx == nil {
+		return nil, nil
+	}
+	n := c.TrafficRouting.Nginx
+	return namespacedKeys(ro.Namespace, append([]string{n.StableIngress}, n.StableIngresses...)), nil
+}
+
+// namespacedKeys is "namespace/name" for each distinct non-empty name.
+func namespacedKeys(namespace string, names []string) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n == "" || seen[n] {
+			continue
+		}
+		seen[n] = true
+		keys = append(keys, namespace+"/"+n)
+	}
+	return keys
+}
+
+func controllerUID(obj any) ([]string, error) {
+	m, err := metaOf(obj)
+	if err != nil {
+		return nil, err
+	}
+	if ref := metav1.GetControllerOfNoCopy(m); ref != nil {
+		return []string{string(ref.UID)}, nil
+	}
+	return nil, nil
+}
+
+func podHash(obj any) ([]string, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return nil, nil
+	}
+	if h := pod.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]; h != "" {
+		return []string{pod.Namespace + "/" + h}, nil
+	}
+	return nil, nil
+}
+
+func metaOf(obj any) (metav1.Object, error) {
+	m, ok := obj.(metav1.Object)
+	if !ok {
+		return nil, fmt.Errorf("%T has no object metadata", obj)
+	}
+	return m, nil
+}
+
+// stripRollout drops what the controller never reads from a cached Rollout. The
+// controller writes a Rollout only through its status subresource (which ignores
+// metadata) and metadata patches, so nothing dropped here is ever written back.
+func stripRollout(obj any) (any, error) {
+	if ro, ok := obj.(*v1alpha1.Rollout); ok {
+		ro.ManagedFields = nil
+		delete(ro.Annotations, lastApplied)
+	}
+	return obj, nil
+}
+
+// stripOwned keeps the whole of a ReplicaSet but its managedFields, and of a Pod only
+// what a restartAt needs: identity, labels, owners, times and the Ready condition.
+func stripOwned(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *appsv1.ReplicaSet:
+		o.ManagedFields = nil
+		return o, nil
+	case *corev1.Pod:
+		return minimalPod(o), nil
+	}
+	return obj, nil
+}
+
+func minimalPod(pod *corev1.Pod) *corev1.Pod {
+	out := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+		Name:              pod.Name,
+		Namespace:         pod.Namespace,
+		UID:               pod.UID,
+		ResourceVersion:   pod.ResourceVersion,
+		Labels:            pod.Labels,
+		OwnerReferences:   pod.OwnerReferences,
+		CreationTimestamp: pod.CreationTimestamp,
+		DeletionTimestamp: pod.DeletionTimestamp,
+	}}
+	out.Status.Phase = pod.Status.Phase
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			out.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status}}
+		}
+	}
+	return out
+}
+
+// stripKube drops managedFields from Services and Ingresses, and kubectl's copy of a
+// Service (Services are only ever merge-patched, never updated from the cache).
+func stripKube(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *corev1.Service:
+		o.ManagedFields = nil
+		delete(o.Annotations, lastApplied)
+	case *networkingv1.Ingress:
+		o.ManagedFields = nil
+	}
+	return obj, nil
+}
+
+// syncTimeout bounds one sync's API calls, including one still running at shutdown.
+const syncTimeout = 30 * time.Second

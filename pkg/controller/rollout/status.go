@@ -1,0 +1,84 @@
+package rollout
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+)
+
+// writeStatus writes status when it differs from ro's, through the status subresource
+// and with ro's resourceVersion: a Rollout changed since it was cached gets a Conflict,
+// never a blind overwrite. It reports whether it wrote.
+func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, status v1alpha1.RolloutStatus) (bool, error) {
+	if equality.Semantic.DeepEqual(ro.Status, status) {
+		return false, nil
+	}
+	next := ro.DeepCopy()
+	next.Status = status
+	out, err := c.serin.SerinV1alpha1().Rollouts(ro.Namespace).UpdateStatus(ctx, next, metav1.UpdateOptions{})
+	if err != nil {
+		return false, fmt.Errorf("write status: %w", err)
+	}
+	c.expect.wrote(keyOf(ro), objectRef{kindRollout, ro.Name}, ro.ResourceVersion, out.ResourceVersion, c.clock.Now())
+	return true, nil
+}
+
+// writeCollision moves the rollout to the next pod template hash after a ReplicaSet of
+// its name turned out to belong to someone else. Only the collision count changes: the
+// next sync plans the new hash from scratch.
+func (c *Controller) writeCollision(ctx context.Context, ro *v1alpha1.Rollout, cause error) error {
+	status := *ro.Status.DeepCopy()
+	n := int32(1)
+	if status.CollisionCount != nil {
+		n = *status.CollisionCount + 1
+	}
+	status.CollisionCount = &n
+	if _, err := c.writeStatus(ctx, ro, status); err != nil {
+		return err
+	}
+	c.recorder.Event(ro, corev1.EventTypeWarning, plan.ReasonHashCollision,
+		fmt.Sprintf("%v; using collision count %d", cause, n))
+	return nil
+}
+
+// recordEvents records the plan's events on the Rollout.
+func (c *Controller) recordEvents(ro *v1alpha1.Rollout, events []plan.Event) {
+	for _, e := range events {
+		c.recorder.Event(ro, e.Type, e.Reason, e.Message)
+	}
+}
+
+// logTransition logs, at info, a change of phase or step; everything else at debug.
+func logTransition(log *logrus.Entry, old, cur *v1alpha1.RolloutStatus) {
+	oldStep, curStep := stepOf(old), stepOf(cur)
+	if old.Phase == cur.Phase && oldStep == curStep && old.StableRS == cur.StableRS {
+		return
+	}
+	log.WithFields(logrus.Fields{
+		"phase":    cur.Phase,
+		"step":     curStep,
+		"stableRS": cur.StableRS,
+		"message":  cur.Message,
+	}).Infof("%s → %s, step %s → %s", orNone(string(old.Phase)), cur.Phase, oldStep, curStep)
+}
+
+func stepOf(s *v1alpha1.RolloutStatus) string {
+	if s.CurrentStepIndex == nil {
+		return "-"
+	}
+	return fmt.Sprint(*s.CurrentStepIndex)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

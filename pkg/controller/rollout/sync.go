@@ -1,0 +1,84 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/plan"
+)
+
+// sync is one reconcile of the Rollout key: gather from the caches, plan, apply the
+// actions in order, write the status if it changed, record the events, and ask for a
+// later sync when the plan waits for a time rather than for a change.
+func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
+	cached, err := c.rollouts.Rollouts(key.Namespace).Get(key.Name)
+	if apierrors.IsNotFound(err) {
+		c.expect.forget(key)
+		c.metrics.DeleteRollout(key.Namespace, key.Name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ro := cached.DeepCopy()
+	log := c.log.WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
+
+	if ro.DeletionTimestamp != nil {
+		log.Debug("rollout is being deleted: restoring Service selectors")
+		return c.finalize(ctx, ro)
+	}
+	// Planning from caches that do not show this controller's last writes yet would
+	// redo or undo them: wait for the watch events (which enqueue the rollout again).
+	if wait := c.expect.pending(key, c.cachedVersion(key.Namespace), c.clock.Now()); wait > 0 {
+		log.WithField("wait", wait).Debug("caches behind the last writes; waiting for them")
+		c.queue.AddAfter(key, wait)
+		return nil
+	}
+	if err := c.ensureFinalizer(ctx, ro); err != nil {
+		return err
+	}
+
+	in, router, err := c.gather(ro)
+	if err != nil {
+		return fmt.Errorf("gather: %w", err)
+	}
+	p := plan.Next(in)
+	log.WithFields(logrus.Fields{"actions": len(p.Actions), "events": len(p.Events), "requeueAfter": p.RequeueAfter}).Debug("planned")
+	for _, a := range p.Actions {
+		log.Debug("action: ", describe(a))
+	}
+
+	if err := c.applyActions(ctx, ro, p.Actions, router); err != nil {
+		if errors.Is(err, errCollision) {
+			log.WithError(err).Warn("pod template hash collision: taking the next hash")
+			return c.writeCollision(ctx, ro, err)
+		}
+		var ae *actionError
+		if errors.As(err, &ae) && ae.action.SetTraffic != nil {
+			c.recorder.Event(ro, corev1.EventTypeWarning, plan.ReasonTrafficRouterError, ae.err.Error())
+		}
+		return err
+	}
+	wrote, err := c.writeStatus(ctx, ro, p.Status)
+	if err != nil {
+		return err
+	}
+	// Events only once the status that goes with them is stored: a sync that conflicts
+	// is planned again, and would record them twice.
+	c.recordEvents(ro, p.Events)
+	if wrote {
+		logTransition(log, &cached.Status, &p.Status)
+	}
+	ro.Status = p.Status
+	c.metrics.SetRollout(ro)
+	if p.RequeueAfter > 0 {
+		c.queue.AddAfter(key, p.RequeueAfter)
+	}
+	return nil
+}

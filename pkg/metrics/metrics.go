@@ -1,0 +1,130 @@
+// Package metrics is what the controller exposes to Prometheus on --metrics-addr: how
+// long and how often reconciles fail, one set of gauges per Rollout (strategy, phase,
+// canary weight), and the requests the Kubernetes client makes.
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// phases are every value serin_rollout_phase takes; the current one is 1, the others 0.
+var phases = []v1alpha1.RolloutPhase{
+	v1alpha1.RolloutPhaseProgressing,
+	v1alpha1.RolloutPhasePaused,
+	v1alpha1.RolloutPhaseHealthy,
+	v1alpha1.RolloutPhaseDegraded,
+}
+
+// Metrics holds the collectors, registered on their own registry (not the global one),
+// so tests can make as many as they like.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	reconcileDuration prometheus.Histogram
+	reconcileErrors   prometheus.Counter
+	rolloutInfo       *prometheus.GaugeVec
+	rolloutPhase      *prometheus.GaugeVec
+	canaryWeight      *prometheus.GaugeVec
+	clientRequests    *prometheus.CounterVec
+}
+
+// New makes the collectors and registers them, with the Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		reconcileDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "serin_reconcile_duration_seconds",
+			Help:    "Time taken by one reconcile of a Rollout (gather, plan, apply).",
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}),
+		reconcileErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "serin_reconcile_errors_total",
+			Help: "Reconciles of a Rollout that returned an error and were retried.",
+		}),
+		rolloutInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "serin_rollout_info",
+			Help: "Information about a Rollout; always 1.",
+		}, []string{"namespace", "name", "strategy"}),
+		rolloutPhase: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "serin_rollout_phase",
+			Help: "Phase of a Rollout: 1 for the current phase, 0 for the others.",
+		}, []string{"namespace", "name", "phase"}),
+		canaryWeight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "serin_rollout_canary_weight",
+			Help: "Traffic weight the router sends to the canary of a Rollout.",
+		}, []string{"namespace", "name"}),
+		clientRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "serin_client_requests_total",
+			Help: "Requests the controller made to the Kubernetes API, by status code, method and host.",
+		}, []string{"code", "method", "host"}),
+	}
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.reconcileDuration, m.reconcileErrors,
+		m.rolloutInfo, m.rolloutPhase, m.canaryWeight,
+		m.clientRequests,
+	)
+	return m
+}
+
+// Handler serves the registry in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// ObserveReconcile records one reconcile's duration, and counts it as an error when
+// failed is true.
+func (m *Metrics) ObserveReconcile(d time.Duration, failed bool) {
+	m.reconcileDuration.Observe(d.Seconds())
+	if failed {
+		m.reconcileErrors.Inc()
+	}
+}
+
+// SetRollout sets the gauges of ro from its spec and status.
+func (m *Metrics) SetRollout(ro *v1alpha1.Rollout) {
+	ns, name := ro.Namespace, ro.Name
+	strategy := StrategyOf(ro)
+	// A Rollout whose strategy changed keeps a single info series.
+	m.rolloutInfo.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
+	m.rolloutInfo.WithLabelValues(ns, name, strategy).Set(1)
+	for _, ph := range phases {
+		v := 0.0
+		if ro.Status.Phase == ph {
+			v = 1
+		}
+		m.rolloutPhase.WithLabelValues(ns, name, string(ph)).Set(v)
+	}
+	weight := int32(0)
+	if w := ro.Status.Canary.Weights; w != nil {
+		weight = w.Canary.Weight
+	}
+	m.canaryWeight.WithLabelValues(ns, name).Set(float64(weight))
+}
+
+// DeleteRollout removes every series of a Rollout that no longer exists.
+func (m *Metrics) DeleteRollout(namespace, name string) {
+	labels := prometheus.Labels{"namespace": namespace, "name": name}
+	m.rolloutInfo.DeletePartialMatch(labels)
+	m.rolloutPhase.DeletePartialMatch(labels)
+	m.canaryWeight.DeletePartialMatch(labels)
+}
+
+// StrategyOf is "canary", "blueGreen" or "" (a Rollout with neither is invalid).
+func StrategyOf(ro *v1alpha1.Rollout) string {
+	switch {
+	case ro.Spec.Strategy.Canary != nil:
+		return "canary"
+	case ro.Spec.Strategy.BlueGreen != nil:
+		return "blueGreen"
+	}
+	return ""
+}
