@@ -172,8 +172,12 @@ func readCanary(ro *v1alpha1.Rollout, ing *networkingv1.Ingress) *observed {
 // added. It never writes an Ingress the Rollout does not control. Every stable Ingress is
 // tried; the errors are joined.
 func (r *Router) SetTraffic(ctx context.Context, ro *v1alpha1.Rollout, t plan.SetTraffic) error {
+	names := stableIngressNames(ro)
+	if len(names) == 0 {
+		return fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting.nginx names no stable Ingress", ro.Name)
+	}
 	var errs []error
-	for _, name := range stableIngressNames(ro) {
+	for _, name := range names {
 		if err := r.setOne(ctx, ro, name, t); err != nil {
 			errs = append(errs, err)
 		}

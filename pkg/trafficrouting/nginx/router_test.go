@@ -514,3 +514,15 @@ func TestName(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestSetTrafficWithoutStableIngress(t *testing.T) {
+	f := newFixture(t, ingress("web"))
+	ro := rollout("web", func(ro *v1alpha1.Rollout) { nginxOf(ro).StableIngress = "" })
+	err := f.router.SetTraffic(context.Background(), ro, plan.SetTraffic{CanaryWeight: 10})
+	if err == nil || !strings.Contains(err.Error(), "names no stable Ingress") {
+		t.Errorf("SetTraffic error = %v, want no stable Ingress", err)
+	}
+	if n := f.writes(); n != 0 {
+		t.Errorf("%d writes, want 0", n)
+	}
+}
