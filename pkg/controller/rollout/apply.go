@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -60,10 +61,7 @@ func (c *Controller) applyAction(ctx context.Context, ro *v1alpha1.Rollout, a pl
 	case a.SetSelector != nil:
 		return c.setSelector(ctx, ro, a.SetSelector.Service, a.SetSelector.Hash)
 	case a.SetTraffic != nil:
-		if router == nil {
-			return errors.New("no traffic router for this rollout")
-		}
-		return router.SetTraffic(ctx, ro, *a.SetTraffic)
+		return c.setTraffic(ctx, ro, router, *a.SetTraffic)
 	case a.EvictPod != nil:
 		return c.evictPod(ctx, ro, *a.EvictPod)
 	}
@@ -182,6 +180,24 @@ func (c *Controller) setSelector(ctx context.Context, ro *v1alpha1.Rollout, serv
 	if cur != nil {
 		c.expect.wrote(keyOf(ro), objectRef{kindService, service}, cur.ResourceVersion, out.ResourceVersion, c.clock.Now())
 	}
+	return nil
+}
+
+// setTraffic has the router apply t; the plan asks only when the router's Observe shows
+// something else, and the router writes only what differs.
+func (c *Controller) setTraffic(ctx context.Context, ro *v1alpha1.Rollout, router trafficrouting.Router, t plan.SetTraffic) error {
+	if router == nil {
+		return errors.New("no traffic router for this rollout")
+	}
+	if err := router.SetTraffic(ctx, ro, t); err != nil {
+		return err
+	}
+	c.expect.observed(keyOf(ro), objectRef{Kind: kindTraffic}, func() bool {
+		got := router.Observe(ro)
+		return got != nil && got.CanaryWeight == t.CanaryWeight &&
+			len(got.HeaderRoutes) == len(t.HeaderRoutes) &&
+			(len(t.HeaderRoutes) == 0 || equality.Semantic.DeepEqual(got.HeaderRoutes, t.HeaderRoutes))
+	}, c.clock.Now())
 	return nil
 }
 

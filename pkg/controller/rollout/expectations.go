@@ -31,6 +31,9 @@ const (
 	kindReplicaSet objectKind = "ReplicaSet"
 	kindService    objectKind = "Service"
 	kindPod        objectKind = "Pod"
+	// kindTraffic is the split a router applies: its objects are the router's business,
+	// so the expectation is met when the router's Observe shows the split written.
+	kindTraffic objectKind = "Traffic"
 )
 
 // objectRef names one object in the Rollout's namespace.
@@ -46,7 +49,9 @@ type expectation struct {
 	stale   map[string]bool
 	latest  string
 	created bool
-	until   time.Time
+	// met, when set, decides instead of the versions (kindTraffic).
+	met   func() bool
+	until time.Time
 }
 
 // lookup returns an object's resourceVersion in the cache, and whether it is there.
@@ -85,6 +90,13 @@ func (e *expectations) created(key cache.ObjectName, ref objectRef, now time.Tim
 	e.entries(key)[ref] = expectation{created: true, until: now.Add(expectationTTL)}
 }
 
+// observed records that a write shows in the caches once met returns true.
+func (e *expectations) observed(key cache.ObjectName, ref objectRef, met func() bool, now time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.entries(key)[ref] = expectation{met: met, until: now.Add(expectationTTL)}
+}
+
 func (e *expectations) entries(key cache.ObjectName) map[objectRef]expectation {
 	m := e.byKey[key]
 	if m == nil {
@@ -104,6 +116,8 @@ func (e *expectations) pending(key cache.ObjectName, get lookup, now time.Time) 
 		rv, exists := get(ref)
 		met := !now.Before(x.until)
 		switch {
+		case x.met != nil:
+			met = met || x.met()
 		case x.created:
 			met = met || exists
 		default:

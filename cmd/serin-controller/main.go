@@ -1,0 +1,341 @@
+// Command serin-controller runs Serin's Rollout controller: flags, clients, informers,
+// leader election, metrics and health endpoints. The logic is in pkg/controller.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/pflag"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/leaderelection"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
+	serinscheme "github.com/serin-dev/serin/pkg/client/clientset/versioned/scheme"
+	"github.com/serin-dev/serin/pkg/controller/rollout"
+	"github.com/serin-dev/serin/pkg/metrics"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
+)
+
+const (
+	component = "serin-controller"
+	// drainTimeout bounds how long a shutdown waits for the workers' current syncs
+	// before releasing the Lease anyway.
+	drainTimeout = 25 * time.Second
+)
+
+type options struct {
+	kubeconfig      string
+	namespaced      bool
+	namespace       string
+	qps             float32
+	burst           int
+	workers         int
+	metricsAddr     string
+	healthAddr      string
+	logLevel        string
+	logFormat       string
+	leaderElect     bool
+	leaderElectNS   string
+	leaseDuration   time.Duration
+	renewDeadline   time.Duration
+	retryPeriod     time.Duration
+	shutdownTimeout time.Duration
+}
+
+func parseFlags() options {
+	podNS := os.Getenv("POD_NAMESPACE")
+	leNS := podNS
+	if leNS == "" {
+		leNS = "serin-system"
+	}
+	var o options
+	fs := pflag.NewFlagSet(component, pflag.ExitOnError)
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file; in-cluster configuration when empty")
+	fs.BoolVar(&o.namespaced, "namespaced", false, "watch only --namespace instead of every namespace")
+	fs.StringVar(&o.namespace, "namespace", podNS, "the namespace watched with --namespaced (default $POD_NAMESPACE)")
+	fs.Float32Var(&o.qps, "qps", 50, "queries per second to the API server")
+	fs.IntVar(&o.burst, "burst", 100, "burst of queries to the API server")
+	fs.IntVar(&o.workers, "workers", 4, "Rollouts reconciled in parallel")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8090", "address of the Prometheus /metrics endpoint")
+	fs.StringVar(&o.healthAddr, "health-addr", ":8091", "address of /healthz and /readyz")
+	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "text or json")
+	fs.BoolVar(&o.leaderElect, "leader-elect", true, "hold the Lease "+component+" while reconciling, so only one replica acts")
+	fs.StringVar(&o.leaderElectNS, "leader-election-namespace", leNS, "namespace of the leader-election Lease (default $POD_NAMESPACE, else serin-system)")
+	fs.DurationVar(&o.leaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a Lease is valid without renewal")
+	fs.DurationVar(&o.renewDeadline, "leader-election-renew-deadline", 10*time.Second, "how long the leader retries renewing before giving up")
+	fs.DurationVar(&o.retryPeriod, "leader-election-retry-period", 2*time.Second, "time between Lease attempts")
+	_ = fs.Parse(os.Args[1:])
+	return o
+}
+
+func newLogger(o options) (*logrus.Logger, error) {
+	log := logrus.New()
+	log.SetOutput(os.Stderr)
+	level, err := logrus.ParseLevel(o.logLevel)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	log.SetLevel(level)
+	switch o.logFormat {
+	case "text":
+		log.SetFormatter(&logrus.TextFormatter{FullTimestamp: true})
+	case "json":
+		log.SetFormatter(&logrus.JSONFormatter{})
+	default:
+		return nil, fmt.Errorf("--log-format must be text or json, not %q", o.logFormat)
+	}
+	return log, nil
+}
+
+func main() {
+	o := parseFlags()
+	log, err := newLogger(o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := run(o, log); err != nil {
+		log.WithError(err).Error("exiting")
+		os.Exit(1)
+	}
+	log.Info("stopped")
+}
+
+func run(o options, log *logrus.Logger) error {
+	watchNS := ""
+	if o.namespaced {
+		if o.namespace == "" {
+			return errors.New("--namespaced needs --namespace or $POD_NAMESPACE")
+		}
+		watchNS = o.namespace
+	}
+	cfg, err := restConfig(o.kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = o.qps, o.burst
+	cfg.UserAgent = component
+
+	m := metrics.New()
+	metrics.RegisterClientMetrics(m)
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	serin, err := versioned.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	var ready atomic.Bool
+	watchdog := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
+	servers := []*http.Server{
+		{Addr: o.metricsAddr, Handler: metricsMux(m)},
+		{Addr: o.healthAddr, Handler: healthMux(&ready, watchdog)},
+	}
+	for _, s := range servers {
+		go func() {
+			if err := s.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.WithError(err).WithField("addr", s.Addr).Error("HTTP server failed")
+				stop()
+			}
+		}()
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, s := range servers {
+			_ = s.Shutdown(sctx)
+		}
+	}()
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(serinscheme.AddToScheme(scheme))
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component})
+
+	reconcile := func(ctx context.Context) error {
+		inf, err := rollout.NewInformers(kube, serin, watchNS)
+		if err != nil {
+			return err
+		}
+		ctrl, err := rollout.New(rollout.Config{
+			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m, Log: log,
+			RouterFor: trafficrouting.For,
+		})
+		if err != nil {
+			return err
+		}
+		inf.Start(ctx)
+		if !inf.WaitForCacheSync(ctx) {
+			return ctx.Err()
+		}
+		ready.Store(true)
+		defer ready.Store(false)
+		return ctrl.Run(ctx, o.workers)
+	}
+
+	log.WithFields(logrus.Fields{"namespace": orAll(watchNS), "leaderElect": o.leaderElect, "workers": o.workers}).Info("starting")
+	if !o.leaderElect {
+		return reconcile(ctx)
+	}
+	return runElected(ctx, o, log, kube, watchdog, reconcile)
+}
+
+// runElected runs reconcile while holding the Lease. On SIGTERM the workers finish
+// their syncs first, then the Lease is released (ReleaseOnCancel) so another replica
+// takes over at once; a lost Lease stops the workers and fails the process.
+func runElected(ctx context.Context, o options, log *logrus.Logger, kube kubernetes.Interface,
+	watchdog *leaderelection.HealthzAdaptor, reconcile func(context.Context) error) error {
+	host, _ := os.Hostname()
+	id := host + "_" + uuid.NewString()
+	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, o.leaderElectNS, component,
+		kube.CoreV1(), kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: id})
+	if err != nil {
+		return err
+	}
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	started, drained := make(chan struct{}), make(chan struct{})
+	var runErr error
+	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
+		Lock:            lock,
+		LeaseDuration:   o.leaseDuration,
+		RenewDeadline:   o.renewDeadline,
+		RetryPeriod:     o.retryPeriod,
+		ReleaseOnCancel: true,
+		Name:            component,
+		WatchDog:        watchdog,
+		Callbacks: leaderelection.LeaderCallbacks{
+			OnStartedLeading: func(leading context.Context) {
+				close(started)
+				defer close(drained)
+				log.WithField("identity", id).Info("leading")
+				runCtx, cancel := context.WithCancel(workCtx)
+				defer cancel()
+				stopOnLoss := context.AfterFunc(leading, cancel)
+				defer stopOnLoss()
+				runErr = reconcile(runCtx)
+			},
+			OnStoppedLeading: func() {
+				log.WithField("identity", id).Info("not leading")
+				stopWork()
+			},
+			OnNewLeader: func(leader string) {
+				if leader != id {
+					log.WithField("leader", leader).Info("another replica leads")
+				}
+			},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	electCtx, stopElection := context.WithCancel(context.Background())
+	defer stopElection()
+	elected := make(chan struct{})
+	go func() {
+		defer close(elected)
+		le.Run(electCtx)
+	}()
+
+	waitDrained := func() {
+		select {
+		case <-started:
+		default:
+			return
+		}
+		select {
+		case <-drained:
+		case <-time.After(drainTimeout):
+			log.Warn("workers did not finish in time; releasing the Lease anyway")
+		}
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		stopWork()
+		waitDrained()
+		stopElection()
+		<-elected
+		return runErr
+	case <-elected:
+		stopWork()
+		waitDrained()
+		if ctx.Err() != nil {
+			return runErr
+		}
+		return errors.Join(errors.New("lost the leader-election Lease"), runErr)
+	}
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" {
+		cfg, err := rest.InClusterConfig()
+		if err != nil {
+			return nil, fmt.Errorf("in-cluster config (pass --kubeconfig outside a cluster): %w", err)
+		}
+		return cfg, nil
+	}
+	return clientcmd.BuildConfigFromFlags("", kubeconfig)
+}
+
+func metricsMux(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	return mux
+}
+
+// healthMux serves /healthz (the process and its Lease renewals are alive) and /readyz
+// (caches synced and leading, or not electing).
+func healthMux(ready *atomic.Bool, watchdog *leaderelection.HealthzAdaptor) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := watchdog.Check(r); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "not ready: caches not synced or not leading", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
+
+func orAll(ns string) string {
+	if ns == "" {
+		return "(all)"
+	}
+	return ns
+}
