@@ -417,3 +417,5 @@ var rolloutsResource = schema.GroupVersionResource{Group: v1alpha1.SchemeGroupVe
 func ptr[T any](v T) *T { return &v }
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func f0() time.Time { return time.Date(2026, 5, 1, 11, 0, 0, 0, time.UTC) }

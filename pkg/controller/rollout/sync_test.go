@@ -343,3 +343,48 @@ func TestSyncCanaryWithNginxToFirstPause(t *testing.T) {
 			got.Status.Phase, *got.Status.CurrentStepIndex, got.Status.Canary.Weights.Canary.Weight)
 	}
 }
+
+// restartAt evicts within maxUnavailable (1 of 4 here), and a sync whose pod cache does
+// not show the eviction yet evicts nothing more.
+func TestSyncRestartEvictsOneAtATime(t *testing.T) {
+	f := newFixture(t, basicObjects(testRollout("web", withServices())))
+	f.settle("web")
+	bumpResourceVersions(f)
+	ro := f.rollout("web")
+	rs := f.replicaSet("web-" + ro.Status.StableRS)
+	for i := range 4 {
+		pod := testPod(rs, fmt.Sprintf("web-%d", i), f0())
+		pod.ResourceVersion = "5"
+		f.seed(pod)
+	}
+	ro.Spec.RestartAt = &metav1.Time{Time: f.clock.Now()}
+	ro.Generation++
+	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), ro, metav1.UpdateOptions{})
+	must(t, err)
+	f.refresh()
+
+	f.mustSync("web")
+	if w := f.writes(); !slices.Equal(evictions(w), []string{"create pods/eviction"}) {
+		t.Fatalf("writes = %v, want one eviction", w)
+	}
+	f.clearActions()
+	f.mustSync("web") // the pod cache still shows the evicted pod ready
+	if w := evictions(f.writes()); len(w) != 0 {
+		t.Errorf("sync on a stale pod cache evicted again: %v", w)
+	}
+	f.refresh()
+	f.mustSync("web") // one pod short: no budget until its replacement is ready
+	if w := evictions(f.writes()); len(w) != 0 {
+		t.Errorf("evicted %v with one pod already unavailable", w)
+	}
+}
+
+func evictions(writes []string) []string {
+	var out []string
+	for _, w := range writes {
+		if strings.HasSuffix(w, "/eviction") {
+			out = append(out, w)
+		}
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+package rollout
+
+import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// queued drains the queue into a sorted list of names.
+func (f *fixture) queued() []string {
+	var names []string
+	for f.c.queue.Len() > 0 {
+		key, _ := f.c.queue.Get()
+		names = append(names, key.Name)
+		f.c.queue.Done(key)
+		f.c.queue.Forget(key)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestHandlersEnqueueTheRolloutsConcerned(t *testing.T) {
+	web := testRollout("web", withNginx())
+	api := testRollout("api", withServices())
+	other := testRollout("other")
+	f := newFixture(t, []runtime.Object{web, api, other})
+
+	canaryIngress := testIngress("web-web-canary", "web-canary")
+	canaryIngress.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(web, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))}
+	strangerRS := testRS(nil, "web-x", "x", 1, nil)
+	strangerRS.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: "Rollout", Name: "web", UID: "not-web", Controller: ptr(true)}}
+	withRV := func(s *corev1.Service, rv string, sel map[string]string) *corev1.Service {
+		s = s.DeepCopy()
+		s.ResourceVersion, s.Spec.Selector = rv, sel
+		return s
+	}
+	svc := testService("api-stable", map[string]string{"app": "api"})
+
+	tests := map[string]struct {
+		event func()
+		want  []string
+	}{
+		"Service named as stable":  {func() { f.c.serviceChanged(svc) }, []string{"api"}},
+		"Service no Rollout names": {func() { f.c.serviceChanged(testService("db", nil)) }, nil},
+		"Service deleted (tombstone)": {func() {
+			f.c.serviceChanged(cache.DeletedFinalStateUnknown{Key: "shop/web-canary", Obj: testService("web-canary", nil)})
+		}, []string{"web"}},
+		"Service update, same selector": {func() { changed(f.c.serviceUpdated)(withRV(svc, "1", nil), withRV(svc, "2", nil)) }, nil},
+		"Service update, other selector": {func() {
+			changed(f.c.serviceUpdated)(withRV(svc, "1", nil), withRV(svc, "2", map[string]string{"a": "b"}))
+		}, []string{"api"}},
+		"stable Ingress":               {func() { f.c.ingressChanged(testIngress("web", "web-stable")) }, []string{"web"}},
+		"canary Ingress owned by web":  {func() { f.c.ingressChanged(canaryIngress) }, []string{"web"}},
+		"ReplicaSet owned by web":      {func() { f.c.enqueueOwner(testRS(web, "web-abc", "abc", 1, nil)) }, []string{"web"}},
+		"ReplicaSet of a previous web": {func() { f.c.enqueueOwner(strangerRS) }, nil},
+		"Rollout update, same version": {func() { changed(func(_, cur any) { f.c.enqueue(cur) })(web, web) }, nil},
+		"Rollout added":                {func() { f.c.enqueue(other) }, []string{"other"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f.queued()
+			tc.event()
+			if got := f.queued(); !slices.Equal(got, tc.want) {
+				t.Errorf("enqueued %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Only Rollout-labelled objects are cached, without managedFields; pods keep only what
+// a restart needs.
+func TestTransformsKeepCachesLean(t *testing.T) {
+	ro := testRollout("web")
+	ro.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}
+	ro.Annotations = map[string]string{lastApplied: "{...}", "keep": "me"}
+	out, _ := stripRollout(ro)
+	if r := out.(*v1alpha1.Rollout); r.ManagedFields != nil || r.Annotations[lastApplied] != "" || r.Annotations["keep"] != "me" {
+		t.Errorf("stripped Rollout meta = %+v", r.ObjectMeta)
+	}
+
+	pod := testPod(testRS(ro, "web-abc", "abc", 1, nil), "web-abc-1", f0())
+	pod.Spec.Containers = []corev1.Container{{Name: "web", Image: "img"}}
+	pod.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubelet"}}
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web"}}
+	out, _ = stripOwned(pod)
+	p := out.(*corev1.Pod)
+	if len(p.Spec.Containers) != 0 || p.ManagedFields != nil || len(p.Status.ContainerStatuses) != 0 {
+		t.Errorf("stripped pod keeps %+v", p)
+	}
+	if !podIsReady(p) || p.Labels[hashLabel] != "abc" || metav1.GetControllerOf(p) == nil || !p.CreationTimestamp.Equal(&pod.CreationTimestamp) {
+		t.Errorf("stripped pod lost what restartAt needs: %+v", p)
+	}
+}
