@@ -245,22 +245,9 @@ func testPodHealthControl(t *testing.T) {
 	}
 	pod := pods.Items[0].Name
 	e.When().Label("pod", pod, cluster.HealthLabel, cluster.HealthNotReady).
-		Then().Object(framework.Pods, pod, "turned NotReady", podReady(false)).
+		Then().Object(framework.Pods, pod, "turned NotReady", framework.PodReadyIs(false)).
 		When().Label("pod", pod, cluster.HealthLabel, cluster.HealthReady).
-		Then().Object(framework.Pods, pod, "Ready again", podReady(true))
-}
-
-func podReady(want bool) func(*unstructured.Unstructured) (bool, error) {
-	return func(u *unstructured.Unstructured) (bool, error) {
-		conds, _, err := unstructured.NestedSlice(u.Object, "status", "conditions")
-		for _, c := range conds {
-			m, _ := c.(map[string]any)
-			if m["type"] == "Ready" {
-				return (m["status"] == "True") == want, err
-			}
-		}
-		return !want, err
-	}
+		Then().Object(framework.Pods, pod, "Ready again", framework.PodReadyIs(true))
 }
 
 func job(name string, labels string) string {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -175,6 +176,17 @@ func IsReady(p *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// PodReadyIs is a Then().Object condition on a pod: its Ready condition is want.
+func PodReadyIs(want bool) func(*unstructured.Unstructured) (bool, error) {
+	return func(u *unstructured.Unstructured) (bool, error) {
+		var p corev1.Pod
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &p); err != nil {
+			return false, err
+		}
+		return IsReady(&p) == want, nil
+	}
 }
 
 func countReady(pods []corev1.Pod) int {
