@@ -417,3 +417,18 @@ func TestRestartAtWhilePaused(t *testing.T) {
 		}
 	}
 }
+
+// A router that reports its objects out of sync gets the split asked for again, even when
+// its highest weight equals the plan's.
+func TestOutOfSyncTrafficIsWrittenAgain(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expect(t, "weight", s.weight(), 20)
+	s.traffic.OutOfSync = true
+	p := s.sync()
+	if !slices.ContainsFunc(p.Actions, func(a Action) bool { return a.SetTraffic != nil && a.SetTraffic.CanaryWeight == 20 }) {
+		t.Errorf("actions %v, want SetTraffic 20", p.Actions)
+	}
+}

@@ -99,7 +99,7 @@ func (p *planner) basicTargets(newRS, stableRS *appsv1.ReplicaSet, desiredNew in
 // setTraffic asks the router for a weight and header routes, unless it applies them
 // already.
 func (p *planner) setTraffic(weight int32, routes []v1alpha1.SetHeaderRoute) {
-	if cur := p.in.Traffic; cur != nil && cur.CanaryWeight == weight && sameRoutes(cur.HeaderRoutes, routes) {
+	if cur := p.in.Traffic; cur != nil && !cur.OutOfSync && cur.CanaryWeight == weight && sameRoutes(cur.HeaderRoutes, routes) {
 		p.traffic = nil
 		return
 	}

@@ -45,6 +45,11 @@ type TrafficState struct {
 	// Problem is set when the router cannot act (e.g. the stable Ingress is missing, or
 	// a canary Ingress of that name exists and is not the Rollout's).
 	Problem string
+	// OutOfSync is set when the objects the router writes do not show one split that
+	// SetTraffic would leave as it is (some missing, disagreeing, or edited by hand);
+	// CanaryWeight is then the highest weight any of them applies. The plan then always
+	// asks for its split again.
+	OutOfSync bool
 }
 
 // Plan is what to do, in order, and the status and events to record afterwards.

@@ -21,9 +21,9 @@ type Router interface {
 	// written nothing yet, with Problem set when it cannot act (e.g. the stable Ingress is
 	// missing, or an object it must write belongs to someone else). When the objects it
 	// writes do not show one split that SetTraffic would leave as it is (some missing,
-	// disagreeing, or edited), it reports the highest weight any of them applies and a
-	// state the plan never asks for (nginx adds nginx.OutOfSyncRoute), so that the plan
-	// calls SetTraffic again and takes traffic away first where it must.
+	// disagreeing, or edited), it reports the highest weight any of them applies with
+	// OutOfSync set, so that the plan calls SetTraffic again and takes traffic away first
+	// where it must.
 	Observe(ro *v1alpha1.Rollout) *plan.TrafficState
 	// SetTraffic makes the router apply t for ro; it writes only what differs.
 	SetTraffic(ctx context.Context, ro *v1alpha1.Rollout, t plan.SetTraffic) error

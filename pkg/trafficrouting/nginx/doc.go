@@ -38,6 +38,6 @@
 // SetTraffic writes the rendered form over the existing canary Ingress only where they
 // differ, keeping the labels and annotations others added and removing only the keys it
 // wrote earlier and no longer wants; it never writes an Ingress the Rollout does not
-// control. Observe reads the split back from the lister; see Router.Observe and
-// OutOfSyncRoute for how it reports missing, disagreeing or drifted canary Ingresses.
+// control. Observe reads the split back from the lister; see Router.Observe for how it
+// reports missing, disagreeing or drifted canary Ingresses (TrafficState.OutOfSync).
 package nginx

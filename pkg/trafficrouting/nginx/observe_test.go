@@ -67,7 +67,7 @@ func TestObserveProblems(t *testing.T) {
 }
 
 // When the canary Ingresses do not show one split SetTraffic would leave alone, Observe
-// reports the highest weight and OutOfSyncRoute, and one SetTraffic brings them in line.
+// reports the highest weight with OutOfSync set, and one SetTraffic brings them in line.
 func TestObserveOutOfSync(t *testing.T) {
 	two := rollout("web", withStableIngresses("web", "api"))
 	tests := map[string]struct {
@@ -80,7 +80,7 @@ func TestObserveOutOfSync(t *testing.T) {
 			prepare: func(f *fixture) {
 				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 30})
 			},
-			want: &plan.TrafficState{CanaryWeight: 30, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 30, OutOfSync: true},
 		},
 		"weights disagree": {
 			ro: two,
@@ -88,7 +88,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(two, plan.SetTraffic{CanaryWeight: 10})
 				f.set(rollout("web", withStableIngresses("api")), plan.SetTraffic{CanaryWeight: 40})
 			},
-			want: &plan.TrafficState{CanaryWeight: 40, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 40, OutOfSync: true},
 		},
 		"routes disagree": {
 			ro: two,
@@ -96,7 +96,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(two, plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
 				f.set(rollout("web", withStableIngresses("api")), plan.SetTraffic{CanaryWeight: 10})
 			},
-			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta, OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}, OutOfSync: true},
 		},
 		"canary annotation removed by hand": {
 			ro: rollout("web"),
@@ -104,7 +104,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10})
 				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { delete(ing.Annotations, annCanaryKey) })
 			},
-			want: &plan.TrafficState{CanaryWeight: 100, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 100, OutOfSync: true},
 		},
 		"weight unreadable": {
 			ro: rollout("web", withMaxWeight(1000)),
@@ -112,7 +112,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(rollout("web", withMaxWeight(1000)), plan.SetTraffic{CanaryWeight: 10})
 				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[weightKey] = "ten" })
 			},
-			want: &plan.TrafficState{CanaryWeight: 1000, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 1000, OutOfSync: true},
 		},
 		"header annotation edited by hand": {
 			ro: rollout("web"),
@@ -120,7 +120,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
 				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[valueKey] = "anyone" })
 			},
-			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta, OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}, OutOfSync: true},
 		},
 		"route record unreadable": {
 			ro: rollout("web"),
@@ -128,7 +128,7 @@ func TestObserveOutOfSync(t *testing.T) {
 				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{beta}})
 				f.edit("web-web-canary", func(ing *networkingv1.Ingress) { ing.Annotations[HeaderRoutesAnnotation] = "{" })
 			},
-			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 10, OutOfSync: true},
 		},
 		"stable Ingress gained a path": {
 			ro: rollout("web"),
@@ -138,14 +138,14 @@ func TestObserveOutOfSync(t *testing.T) {
 					ing.Spec.Rules[0].HTTP.Paths = append(ing.Spec.Rules[0].HTTP.Paths, path("/v2", stableSvc, 80))
 				})
 			},
-			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 10, OutOfSync: true},
 		},
 		"maxTrafficWeight changed": {
 			ro: rollout("web", withMaxWeight(1000)),
 			prepare: func(f *fixture) {
 				f.set(rollout("web"), plan.SetTraffic{CanaryWeight: 10})
 			},
-			want: &plan.TrafficState{CanaryWeight: 10, HeaderRoutes: []v1alpha1.SetHeaderRoute{OutOfSyncRoute}},
+			want: &plan.TrafficState{CanaryWeight: 10, OutOfSync: true},
 		},
 	}
 	for name, tc := range tests {

@@ -23,14 +23,6 @@ import (
 // Name is the router's name, as in spec.strategy.canary.trafficRouting.
 const Name = "nginx"
 
-// OutOfSyncRoute is the header route Observe adds to what it reports when the canary
-// Ingresses do not show one consistent split that SetTraffic would leave as it is: some
-// are missing, they disagree, or one drifted from its rendered form (edited by hand, the
-// stable Ingress or the Rollout's annotations changed). It has no match, and the plan only
-// asks for routes that have one, so the reported state never equals the desired one and
-// the plan calls SetTraffic again, which brings every canary Ingress in line.
-var OutOfSyncRoute = v1alpha1.SetHeaderRoute{Name: "serin.dev/out-of-sync"}
-
 // Router splits traffic with ingress-nginx canary Ingresses, one per stable Ingress.
 type Router struct {
 	client    kubernetes.Interface
@@ -58,8 +50,9 @@ type observed struct {
 // returns nil when no canary Ingress exists yet and nothing is wrong. Otherwise the weight
 // is the highest any canary Ingress of ro applies, so that the plan takes traffic away
 // before anything that needs the canary to carry less; the header routes are those the
-// canary Ingresses agree on, with OutOfSyncRoute added when they do not all exist, agree
-// and match their rendered form. Problem names what stops the router from acting.
+// canary Ingresses agree on; OutOfSync is set when they do not all exist, agree and match
+// their rendered form (edited by hand, the stable Ingress or the Rollout's annotations
+// changed). Problem names what stops the router from acting.
 func (r *Router) Observe(ro *v1alpha1.Rollout) *plan.TrafficState {
 	var (
 		problems []string
@@ -89,9 +82,7 @@ func (r *Router) Observe(ro *v1alpha1.Rollout) *plan.TrafficState {
 		inSync = inSync && o.inSync && o.weight == found[0].weight && sameRoutes(o.routes, found[0].routes)
 	}
 	st.HeaderRoutes = found[0].routes
-	if !inSync {
-		st.HeaderRoutes = append(slices.Clone(st.HeaderRoutes), OutOfSyncRoute)
-	}
+	st.OutOfSync = !inSync
 	return st
 }
 
