@@ -175,7 +175,8 @@ func run(o options, log *logrus.Logger) error {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(serinscheme.AddToScheme(scheme))
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	// Not tied to ctx: the workers still record events while they drain after SIGTERM.
+	broadcaster := record.NewBroadcaster()
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component})

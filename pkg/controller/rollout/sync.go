@@ -73,6 +73,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	// is planned again, and would record them twice.
 	c.recordEvents(ro, p.Events)
 	if wrote {
+		log.Debug("status written")
 		logTransition(log, &cached.Status, &p.Status)
 	}
 	ro.Status = p.Status
