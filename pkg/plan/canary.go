@@ -156,6 +156,11 @@ func (p *planner) canaryProgress() {
 		canaryTarget = p.revs.hash
 	}
 	routed := c.TrafficRouting != nil
+	if routed && desiredCanary == 0 && len(HeaderRoutesAt(c.Steps, idx)) > 0 {
+		// Requests matching a header route go to the canary whatever the weight: it needs
+		// a pod to serve them.
+		desiredCanary = 1
+	}
 	if routed && c.MinPodsPerReplicaSet != nil && desiredCanary > 0 {
 		desiredCanary = max(desiredCanary, min(*c.MinPodsPerReplicaSet, replicas))
 	}
@@ -232,7 +237,10 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 	case step.SetCanaryScale != nil:
 		return atScale
 	case step.SetHeaderRoute != nil:
-		return p.traffic == nil && p.in.Traffic != nil
+		// Done once the router shows exactly the routes in force at this step.
+		idx := clampIndex(p.status.CurrentStepIndex, len(p.ro.Spec.Strategy.Canary.Steps))
+		return p.traffic == nil && p.in.Traffic != nil && !p.in.Traffic.OutOfSync &&
+			sameRoutes(p.in.Traffic.HeaderRoutes, HeaderRoutesAt(p.ro.Spec.Strategy.Canary.Steps, idx))
 	case step.Pause != nil:
 		return p.pauseStep(step.Pause)
 	}

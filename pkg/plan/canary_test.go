@@ -432,3 +432,49 @@ func TestOutOfSyncTrafficIsWrittenAgain(t *testing.T) {
 		t.Errorf("actions %v, want SetTraffic 20", p.Actions)
 	}
 }
+
+// A ReplicaSet that has the template's hash but was made from another template is a hash
+// collision: the plan moves to the next collision count; the apiserver's defaults on a
+// ReplicaSet's template are not a collision (every sim ReplicaSet has them).
+func TestHashCollision(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	rs := s.rsOfImage("v1")
+	rs.Annotations[AnnotationTemplateDigest] = "a-different-template"
+	p := s.sync()
+	if s.ro.Status.CollisionCount == nil || *s.ro.Status.CollisionCount != 1 {
+		t.Fatalf("collisionCount %v, want 1", s.ro.Status.CollisionCount)
+	}
+	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonHashCollision }) {
+		t.Errorf("events %v, want %s", p.Events, ReasonHashCollision)
+	}
+	if len(s.rss) != 1 {
+		t.Errorf("%d ReplicaSets after one collision, want 1 until the next sync", len(s.rss))
+	}
+}
+
+// A header route gets the canary a pod to serve it, and its step waits until the router
+// shows the route.
+func TestHeaderRouteStep(t *testing.T) {
+	route := v1alpha1.SetHeaderRoute{Name: "testers", Match: []v1alpha1.HeaderRoutingMatch{
+		{HeaderName: "X-Canary", HeaderValue: &v1alpha1.StringMatch{Exact: "yes"}}}}
+	s := newSim(t, rollout("web", withNginx(), withSteps(
+		v1alpha1.CanaryStep{SetHeaderRoute: &route}, pause(),
+		v1alpha1.CanaryStep{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "testers"}}, setWeight(30), pause())))
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expect(t, "step", step(s), 1)
+	expectPods(t, s, []string{"v1", "v2"}, 4, 1)
+	expect(t, "weight", s.weight(), 0)
+	if len(s.traffic.HeaderRoutes) != 1 || s.traffic.HeaderRoutes[0].Name != "testers" {
+		t.Errorf("routes %+v, want testers", s.traffic.HeaderRoutes)
+	}
+	s.promote()
+	s.settle()
+	expect(t, "step", step(s), 4)
+	expect(t, "weight", s.weight(), 30)
+	if len(s.traffic.HeaderRoutes) != 0 {
+		t.Errorf("routes %+v after the route was removed, want none", s.traffic.HeaderRoutes)
+	}
+}

@@ -85,7 +85,9 @@ var opNames = []string{"new template", "new template", "promote", "abort", "retr
 
 func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 	pick := []v1alpha1.CanaryStep{setWeight(10), setWeight(25), setWeight(50), setWeight(80), pause(), pauseFor("30s"),
-		canaryScale(v1alpha1.SetCanaryScale{Replicas: int32p(2)}), canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true})}
+		canaryScale(v1alpha1.SetCanaryScale{Replicas: int32p(2)}), canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true}),
+		{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "r", Match: []v1alpha1.HeaderRoutingMatch{{CookieName: "canary"}}}},
+		{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "r"}}}
 	var steps []v1alpha1.CanaryStep
 	for i := rng.IntN(6); i > 0; i-- {
 		steps = append(steps, pick[rng.IntN(len(pick))])
@@ -94,10 +96,10 @@ func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 	if rng.IntN(3) > 0 {
 		opts = append(opts, withNginx())
 	} else {
-		// setCanaryScale needs a router: drop it from router-less rollouts.
+		// setCanaryScale and setHeaderRoute need a router: drop them from router-less rollouts.
 		var basic []v1alpha1.CanaryStep
 		for _, s := range steps {
-			if s.SetCanaryScale == nil {
+			if s.SetCanaryScale == nil && s.SetHeaderRoute == nil {
 				basic = append(basic, s)
 			}
 		}

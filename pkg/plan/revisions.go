@@ -39,7 +39,7 @@ func sortRevisions(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) revisions {
 		h := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
 		switch {
 		case h == r.hash:
-			if !sameTemplate(&rs.Spec.Template, &ro.Spec.Template) {
+			if !sameTemplate(rs, &ro.Spec.Template) {
 				r.collision = true
 			}
 			r.newRS = rs
@@ -62,12 +62,12 @@ func sortRevisions(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) revisions {
 	return r
 }
 
-// sameTemplate compares a ReplicaSet's template (which carries the hash label) with the
-// Rollout's, through the hash that ignores empty values.
-func sameTemplate(rsTemplate, roTemplate *corev1.PodTemplateSpec) bool {
-	t := rsTemplate.DeepCopy()
-	delete(t.Labels, v1alpha1.DefaultRolloutUniqueLabelKey)
-	return replicaset.PodTemplateHash(t, nil) == replicaset.PodTemplateHash(roTemplate, nil)
+// sameTemplate tells whether rs was created from the Rollout's template, by the digest
+// recorded when it was created (its own template carries the apiserver's defaults). A
+// ReplicaSet without the digest (adopted, or made by hand) is taken as matching its hash.
+func sameTemplate(rs *appsv1.ReplicaSet, roTemplate *corev1.PodTemplateSpec) bool {
+	d, ok := rs.Annotations[AnnotationTemplateDigest]
+	return !ok || d == replicaset.TemplateDigest(roTemplate)
 }
 
 func revisionOf(rs *appsv1.ReplicaSet) int64 {
@@ -120,10 +120,13 @@ func newReplicaSet(ro *v1alpha1.Rollout, hash string, revision int64, replicas i
 	}
 	return &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        fmt.Sprintf("%s-%s", ro.Name, hash),
-			Namespace:   ro.Namespace,
-			Labels:      labels,
-			Annotations: map[string]string{AnnotationRevision: strconv.FormatInt(revision, 10)},
+			Name:      fmt.Sprintf("%s-%s", ro.Name, hash),
+			Namespace: ro.Namespace,
+			Labels:    labels,
+			Annotations: map[string]string{
+				AnnotationRevision:       strconv.FormatInt(revision, 10),
+				AnnotationTemplateDigest: replicaset.TemplateDigest(&ro.Spec.Template),
+			},
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ro,
 				v1alpha1.SchemeGroupVersion.WithKind("Rollout"))},
 		},

@@ -164,6 +164,7 @@ func (s *sim) apply(a Action) {
 		if s.rsByName(a.CreateReplicaSet.Name) == nil {
 			rs := a.CreateReplicaSet.DeepCopy()
 			rs.Generation = 1
+			apiserverDefaults(&rs.Spec.Template)
 			s.rss = append(s.rss, rs)
 		}
 	case a.ScaleReplicaSet != nil:
@@ -201,8 +202,8 @@ func (s *sim) apply(a Action) {
 			for i, pod := range pods {
 				if pod.Name == *a.EvictPod {
 					s.podsOf[rs.Name] = append(pods[:i:i], pods[i+1:]...)
-					rs.Status.AvailableReplicas--
-					rs.Status.ReadyReplicas--
+					rs.Status.AvailableReplicas = max(0, rs.Status.AvailableReplicas-1)
+					rs.Status.ReadyReplicas = max(0, rs.Status.ReadyReplicas-1)
 					s.evicted = append(s.evicted, pod.Name)
 				}
 			}
@@ -214,6 +215,22 @@ func (s *sim) apply(a Action) {
 		s.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
 	default:
 		s.t.Fatalf("unexpected action %+v", a)
+	}
+}
+
+// apiserverDefaults fills in what the apiserver adds to a ReplicaSet's pod template (and
+// not to a Rollout's, a custom resource).
+func apiserverDefaults(t *corev1.PodTemplateSpec) {
+	t.Spec.RestartPolicy = corev1.RestartPolicyAlways
+	t.Spec.DNSPolicy = corev1.DNSClusterFirst
+	t.Spec.SchedulerName = corev1.DefaultSchedulerName
+	t.Spec.SecurityContext = &corev1.PodSecurityContext{}
+	grace := int64(30)
+	t.Spec.TerminationGracePeriodSeconds = &grace
+	for i := range t.Spec.Containers {
+		t.Spec.Containers[i].ImagePullPolicy = corev1.PullIfNotPresent
+		t.Spec.Containers[i].TerminationMessagePath = corev1.TerminationMessagePathDefault
+		t.Spec.Containers[i].TerminationMessagePolicy = corev1.TerminationMessageReadFile
 	}
 }
 

@@ -4,7 +4,9 @@ package replicaset
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"hash/fnv"
 	"strconv"
@@ -29,6 +31,16 @@ func PodTemplateHash(template *corev1.PodTemplateSpec, collisionCount *int32) st
 		h.Write(b[:])
 	}
 	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
+}
+
+// TemplateDigest is the SHA-256, in hex, of the template's canonical JSON. The controller
+// records it on each ReplicaSet it creates: the apiserver fills defaults into a
+// ReplicaSet's pod template (and not into a Rollout's), so comparing the templates
+// themselves would see a difference where there is none. Two templates with the same
+// PodTemplateHash and different digests are a real hash collision.
+func TemplateDigest(template *corev1.PodTemplateSpec) string {
+	sum := sha256.Sum256(canonicalJSON(template))
+	return hex.EncodeToString(sum[:])
 }
 
 func canonicalJSON(template *corev1.PodTemplateSpec) []byte {
