@@ -1,0 +1,351 @@
+//go:build e2e
+
+package canary
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/e2e/framework"
+)
+
+const (
+	hashLabel    = v1alpha1.DefaultRolloutUniqueLabelKey
+	nginxPrefix  = "nginx.ingress.kubernetes.io"
+	weightKey    = nginxPrefix + "/canary-weight"
+	canaryKey    = nginxPrefix + "/canary"
+	stableSvc    = "web-stable"
+	canarySvc    = "web-canary"
+	stableIngKey = "web"
+)
+
+// app is the YAML of a Rollout "web" with nginx routing: its stable and canary Services
+// and the stable Ingress, with the given image, steps (YAML list items, indented 6) and
+// extra canary-strategy fields (indented 6).
+func app(image, steps, extra string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata:
+  name: web-stable
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-canary
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: web.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web-stable, port: {name: http}}}
+---
+%s`, rollout(image, steps, "      canaryService: web-canary\n      stableService: web-stable\n      trafficRouting:\n        nginx: {stableIngress: web}\n"+extra))
+}
+
+// rollout is the YAML of Rollout "web" with 4 replicas; strategy holds canary fields
+// (indented 6).
+func rollout(image, steps, strategy string) string {
+	return fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: 4
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: %s
+        ports: [{containerPort: 8080}]
+  strategy:
+    canary:
+%s      steps:
+%s`, image, strategy, steps)
+}
+
+// setImage changes the Rollout's image the way a user does.
+func setImage(e *framework.Env, image string) {
+	e.T.Helper()
+	e.Kubectl("patch", "rollout", "web", "--type=json",
+		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
+}
+
+// statusPatch merge-patches the Rollout's status subresource: what `kubectl serin
+// promote/abort/retry` will do.
+func statusPatch(e *framework.Env, patch string) {
+	e.T.Helper()
+	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", patch)
+}
+
+func promote(e *framework.Env) { statusPatch(e, `{"status":{"pauseConditions":null}}`) }
+
+// waitRollout waits until the Rollout satisfies cond.
+func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
+	e.T.Helper()
+	var last v1alpha1.Rollout
+	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
+		last = v1alpha1.Rollout{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
+			return false, err
+		}
+		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
+	})
+	return &last
+}
+
+// atPause waits for the rollout to be Paused at step idx.
+func atPause(e *framework.Env, idx int32) *v1alpha1.Rollout {
+	e.T.Helper()
+	return waitRollout(e, fmt.Sprintf("Paused at step %d", idx), func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == idx
+	})
+}
+
+func healthy(e *framework.Env) *v1alpha1.Rollout {
+	e.T.Helper()
+	return waitRollout(e, "Healthy", func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
+}
+
+// replicaSets returns the Rollout's ReplicaSets by image.
+func replicaSets(e *framework.Env) map[string]*appsv1.ReplicaSet {
+	e.T.Helper()
+	list, err := e.F.Kube.AppsV1().ReplicaSets(e.Namespace).List(e.T.Context(), metav1.ListOptions{LabelSelector: hashLabel})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	out := map[string]*appsv1.ReplicaSet{}
+	for i := range list.Items {
+		out[list.Items[i].Spec.Template.Spec.Containers[0].Image] = &list.Items[i]
+	}
+	return out
+}
+
+// waitReplicas waits until the ReplicaSet of each image wants and has that many pods
+// ready (images absent from the map are not checked).
+func waitReplicas(e *framework.Env, want map[string]int32) {
+	e.T.Helper()
+	e.Then().Pods("app=web", fmt.Sprintf("ready pods per image %v", want), func(pods []corev1.Pod) bool {
+		got := map[string]int32{}
+		for i := range pods {
+			if pods[i].DeletionTimestamp == nil && framework.IsReady(&pods[i]) {
+				got[pods[i].Spec.Containers[0].Image]++
+			}
+		}
+		for img, n := range want {
+			if got[img] != n {
+				return false
+			}
+		}
+		return true
+	})
+	rss := replicaSets(e)
+	for img, n := range want {
+		if rs := rss[img]; (rs == nil && n > 0) || (rs != nil && *rs.Spec.Replicas != n) {
+			e.T.Errorf("ReplicaSet of %s: want %d replicas, have %v", img, n, rs)
+		}
+	}
+}
+
+// selectorHash is the pod template hash a Service selects.
+func selectorHash(e *framework.Env, svc string) string {
+	e.T.Helper()
+	s, err := e.F.Kube.CoreV1().Services(e.Namespace).Get(e.T.Context(), svc, metav1.GetOptions{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return s.Spec.Selector[hashLabel]
+}
+
+// hashOf is the pod template hash of the ReplicaSet running image.
+func hashOf(e *framework.Env, image string) string {
+	e.T.Helper()
+	rs := replicaSets(e)[image]
+	if rs == nil {
+		e.T.Fatalf("no ReplicaSet runs %s", image)
+	}
+	return rs.Labels[hashLabel]
+}
+
+func ingress(e *framework.Env, name string) *networkingv1.Ingress {
+	e.T.Helper()
+	ing, err := e.F.Kube.NetworkingV1().Ingresses(e.Namespace).Get(e.T.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return ing
+}
+
+// waitCanaryWeight waits until the canary Ingress carries weight.
+func waitCanaryWeight(e *framework.Env, name string, weight int) {
+	e.T.Helper()
+	e.Then().Object(framework.Resource("networking.k8s.io", "v1", "ingresses"), name, fmt.Sprintf("canary-weight %d", weight),
+		func(o *unstructured.Unstructured) (bool, error) {
+			a := o.GetAnnotations()
+			return a[canaryKey] == "true" && a[weightKey] == strconv.Itoa(weight), nil
+		})
+}
+
+// expectServices checks which revision each Service selects.
+func expectServices(e *framework.Env, stableImage, canaryImage string) {
+	e.T.Helper()
+	if got, want := selectorHash(e, stableSvc), hashOf(e, stableImage); got != want {
+		e.T.Errorf("%s selects %q, want %q (%s)", stableSvc, got, want, stableImage)
+	}
+	if got, want := selectorHash(e, canarySvc), hashOf(e, canaryImage); got != want {
+		e.T.Errorf("%s selects %q, want %q (%s)", canarySvc, got, want, canaryImage)
+	}
+}
+
+// weightWatch records every canary Ingress weight and every ReplicaSet change in the
+// namespace, from watches on the same etcd: resourceVersions order the two streams.
+// check fails the test if a weight above 0 was ever written while the ReplicaSet the
+// canary Service selected had no available pod (DESIGN.md invariant 1).
+type weightWatch struct {
+	mu     sync.Mutex
+	events []recorded
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+type recorded struct {
+	rv     int64
+	kind   string // "ingress", "replicaset" or "service"
+	name   string
+	weight int
+	hash   string // ReplicaSet: its hash; Service: the hash it selects
+	avail  int32
+}
+
+func watchWeights(e *framework.Env) *weightWatch {
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &weightWatch{cancel: cancel}
+	start := func(res string, watchFn func() (watch.Interface, error), rec func(runtime.Object) (recorded, bool)) {
+		wi, err := watchFn()
+		if err != nil {
+			e.T.Fatalf("watch %s: %v", res, err)
+		}
+		w.done.Add(1)
+		go func() {
+			defer w.done.Done()
+			defer wi.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case ev, ok := <-wi.ResultChan():
+					if !ok {
+						return
+					}
+					if r, ok := rec(ev.Object); ok {
+						w.mu.Lock()
+						w.events = append(w.events, r)
+						w.mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	ns, kube := e.Namespace, e.F.Kube
+	rvOf := func(m metav1.Object) int64 { n, _ := strconv.ParseInt(m.GetResourceVersion(), 10, 64); return n }
+	start("ingresses", func() (watch.Interface, error) {
+		return kube.NetworkingV1().Ingresses(ns).Watch(ctx, metav1.ListOptions{})
+	}, func(o runtime.Object) (recorded, bool) {
+		ing, ok := o.(*networkingv1.Ingress)
+		if !ok || ing.Annotations[canaryKey] != "true" {
+			return recorded{}, false
+		}
+		wt, _ := strconv.Atoi(ing.Annotations[weightKey])
+		return recorded{rv: rvOf(ing), kind: "ingress", name: ing.Name, weight: wt}, true
+	})
+	start("replicasets", func() (watch.Interface, error) {
+		return kube.AppsV1().ReplicaSets(ns).Watch(ctx, metav1.ListOptions{})
+	}, func(o runtime.Object) (recorded, bool) {
+		rs, ok := o.(*appsv1.ReplicaSet)
+		if !ok {
+			return recorded{}, false
+		}
+		return recorded{rv: rvOf(rs), kind: "replicaset", name: rs.Name, hash: rs.Labels[hashLabel], avail: rs.Status.AvailableReplicas}, true
+	})
+	start("services", func() (watch.Interface, error) {
+		return kube.CoreV1().Services(ns).Watch(ctx, metav1.ListOptions{})
+	}, func(o runtime.Object) (recorded, bool) {
+		svc, ok := o.(*corev1.Service)
+		if !ok || svc.Name != canarySvc {
+			return recorded{}, false
+		}
+		return recorded{rv: rvOf(svc), kind: "service", name: svc.Name, hash: svc.Spec.Selector[hashLabel]}, true
+	})
+	return w
+}
+
+// check stops the watches and replays the events in resourceVersion order.
+func (w *weightWatch) check(t *testing.T) {
+	t.Helper()
+	w.cancel()
+	w.done.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	events := append([]recorded(nil), w.events...)
+	sortByRV(events)
+	avail := map[string]int32{} // by hash
+	selected := ""
+	checked := 0
+	var weights []string
+	for _, ev := range events {
+		switch ev.kind {
+		case "replicaset":
+			avail[ev.hash] = ev.avail
+		case "service":
+			selected = ev.hash
+		case "ingress":
+			weights = append(weights, strconv.Itoa(ev.weight))
+			if ev.weight > 0 {
+				checked++
+				if selected == "" || avail[selected] == 0 {
+					t.Errorf("canary weight %d written (rv %d) while the canary Service selected %q with %d available pods",
+						ev.weight, ev.rv, selected, avail[selected])
+				}
+			}
+		}
+	}
+	t.Logf("weight watch: %d events, %d non-zero weights checked; weights seen %s", len(events), checked, strings.Join(weights, " "))
+}
+
+func sortByRV(evs []recorded) {
+	for i := 1; i < len(evs); i++ {
+		for j := i; j > 0 && evs[j].rv < evs[j-1].rv; j-- {
+			evs[j], evs[j-1] = evs[j-1], evs[j]
+		}
+	}
+}
