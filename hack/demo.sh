@@ -2,9 +2,10 @@
 # make demo: the local control plane, Serin's CRDs, the controller and a sample Rollout.
 #
 # Builds what is missing, starts (or reuses) the cluster "serin" on 127.0.0.1, installs
-# the CRDs from manifests/crds, then runs the controller part. Ctrl-C at any point stops
-# everything this script started. Without a controller yet, it stops after the CRDs and
-# leaves the cluster up for you to explore; `make cluster-down` removes it.
+# the CRDs from manifests/crds, runs bin/serin-controller, applies examples/canary-nginx
+# into namespace "demo", ships a new image and leaves the canary paused at its first
+# pause, printing the commands to watch, promote and abort it. Ctrl-C stops everything
+# this script started.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ say() { printf '\n==> %s\n' "$*"; }
 
 # --- what this script started, stopped by the trap on Ctrl-C or failure --------------
 started_cluster=0
-pids=() # background processes (the controller, later)
+pids=() # background processes: the controller
 cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
@@ -39,10 +40,8 @@ trap on_signal INT TERM
 say "building the control plane (cached after the first run; the first takes ~15 min)"
 bin=$(hack/kube-bin.sh)
 export PATH=$bin:$PATH
-if [[ -d cmd/serin-controller && ! -x bin/serin-controller ]]; then
-	say "building bin/serin-controller"
-	go build -o bin/serin-controller ./cmd/serin-controller
-fi
+say "building bin/serin-controller"
+go build -o bin/serin-controller ./cmd/serin-controller
 
 # --- cluster ----------------------------------------------------------------------------
 workdir=.cache/cluster/clusters/$name
@@ -77,27 +76,48 @@ else
 	say "no CRDs in manifests/crds yet"
 fi
 
-# =========================================================================================
-# CONTROLLER AND SAMPLE ROLLOUT — to be written with the controller (canary issue), here:
-#   1. start bin/serin-controller --kubeconfig "$KUBECONFIG" in the background, logging to
-#      .cache/demo/controller.log, and add its pid to "pids" so Ctrl-C stops it;
-#   2. kubectl apply -f examples/<canary rollout>;
-#   3. drive it (set a new image, kubectl serin get rollout --watch, promote);
-#   4. `wait` on the controller so that the demo runs until Ctrl-C.
-# Until then the demo ends here, exit 0, and leaves the cluster up.
-# =========================================================================================
-started_cluster=0 # leave it running for the user; make cluster-down stops it
-if [[ -x bin/serin-controller ]]; then
-	say "stopping here: the demo's controller part is not written yet (see hack/demo.sh)"
-else
-	say "stopping here: the controller (bin/serin-controller) does not exist yet"
-fi
+# --- controller and sample canary ------------------------------------------------------
+ns=demo
+mkdir -p .cache/demo
+say "starting bin/serin-controller (log: .cache/demo/controller.log)"
+bin/serin-controller --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr=127.0.0.1:8090 \
+	--health-addr=127.0.0.1:8091 >.cache/demo/controller.log 2>&1 &
+pids+=($!)
+
+say "applying examples/canary-nginx into namespace '$ns'"
+kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl -n "$ns" apply -f examples/canary-nginx/
+kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Healthy rollout/web --timeout=120s
+
+say "shipping a new version: image nginxinc/nginx-unprivileged:1.28"
+kubectl -n "$ns" patch rollout web --type=json \
+	-p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginxinc/nginx-unprivileged:1.28"}]'
+kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Paused rollout/web --timeout=120s
+kubectl -n "$ns" get rollout,replicasets
+echo "canary Ingress weight: $(kubectl -n "$ns" get ingress web-web-canary -o jsonpath='{.metadata.annotations.nginx\.ingress\.kubernetes\.io/canary-weight}')"
+
+stop_what="the controller"
+((started_cluster)) && stop_what="the controller and the cluster"
 cat <<EOF
-The cluster '$name' is up with the CRDs installed. Use it with:
+
+The canary is paused after step 1 of 6 (setWeight 20), waiting to be promoted.
+In another terminal:
 
   export KUBECONFIG=$KUBECONFIG
   export PATH=$bin:\$PATH      # the kubectl built with the cluster
-  kubectl get nodes
 
-Logs: $root/$workdir/logs/.  Stop it with: make cluster-down
+  kubectl -n $ns get rollout web -w                  # phase, step and weight as they change
+  kubectl -n $ns get rs,svc,ingress                  # ReplicaSets, Services, the canary Ingress
+  kubectl -n $ns describe rollout web                # conditions and the events of each step
+
+  # promote: clear the pause (the kubectl serin plugin will do this for you)
+  kubectl -n $ns patch rollout web --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'
+  # abort: weight back to 0, canary Service back to stable, canary pods down after 30s
+  kubectl -n $ns patch rollout web --subresource=status --type=merge -p '{"status":{"abort":true}}'
+
+After a promote it goes to 50% and 80% with timed pauses and ends Healthy on the new
+version. Controller log: $root/.cache/demo/controller.log
+Metrics: http://127.0.0.1:8090/metrics
+Press Ctrl-C to stop $stop_what.
 EOF
+wait "${pids[@]}"
