@@ -14,7 +14,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
-// phases are every value serin_rollout_phase takes; the current one is 1, the others 0.
+// phases are every value of serin_rollout_phase's phase label.
 var phases = []v1alpha1.RolloutPhase{
 	v1alpha1.RolloutPhaseProgressing,
 	v1alpha1.RolloutPhasePaused,
@@ -54,7 +54,7 @@ func New() *Metrics {
 		}, []string{"namespace", "name", "strategy"}),
 		rolloutPhase: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "serin_rollout_phase",
-			Help: "Phase of a Rollout: 1 for the current phase, 0 for the others.",
+			Help: "Phase of a Rollout: one series, of value 1, labelled with the current phase.",
 		}, []string{"namespace", "name", "phase"}),
 		canaryWeight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "serin_rollout_canary_weight",
@@ -96,12 +96,14 @@ func (m *Metrics) SetRollout(ro *v1alpha1.Rollout) {
 	// A Rollout whose strategy changed keeps a single info series.
 	m.rolloutInfo.DeletePartialMatch(prometheus.Labels{"namespace": ns, "name": name})
 	m.rolloutInfo.WithLabelValues(ns, name, strategy).Set(1)
+	// Only the current phase has a series (value 1): one series per Rollout, not four.
 	for _, ph := range phases {
-		v := 0.0
-		if ro.Status.Phase == ph {
-			v = 1
+		if ph != ro.Status.Phase {
+			m.rolloutPhase.DeleteLabelValues(ns, name, string(ph))
 		}
-		m.rolloutPhase.WithLabelValues(ns, name, string(ph)).Set(v)
+	}
+	if ro.Status.Phase != "" {
+		m.rolloutPhase.WithLabelValues(ns, name, string(ro.Status.Phase)).Set(1)
 	}
 	weight := int32(0)
 	if w := ro.Status.Canary.Weights; w != nil {

@@ -30,8 +30,10 @@ func TestRolloutSeries(t *testing.T) {
 	if got := testutil.ToFloat64(m.rolloutPhase.WithLabelValues("shop", "web", "Paused")); got != 1 {
 		t.Errorf("web Paused = %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(m.rolloutPhase.WithLabelValues("shop", "web", "Healthy")); got != 0 {
-		t.Errorf("web Healthy = %v, want 0", got)
+	m.SetRollout(rollout("web", v1alpha1.RolloutPhaseProgressing, 50))
+	m.SetRollout(rollout("web", v1alpha1.RolloutPhasePaused, 20))
+	if n := testutil.CollectAndCount(m.rolloutPhase); n != 2 {
+		t.Errorf("phase series = %d, want one per rollout", n)
 	}
 	if got := testutil.ToFloat64(m.canaryWeight.WithLabelValues("shop", "web")); got != 20 {
 		t.Errorf("web weight = %v, want 20", got)
@@ -41,8 +43,8 @@ func TestRolloutSeries(t *testing.T) {
 	}
 
 	m.DeleteRollout("shop", "web")
-	if n := testutil.CollectAndCount(m.rolloutPhase); n != 4 {
-		t.Errorf("phase series after deleting web = %d, want api's 4", n)
+	if n := testutil.CollectAndCount(m.rolloutPhase); n != 1 {
+		t.Errorf("phase series after deleting web = %d, want api's 1", n)
 	}
 	if n := testutil.CollectAndCount(m.canaryWeight) + testutil.CollectAndCount(m.rolloutInfo); n != 2 {
 		t.Errorf("weight and info series after deleting web = %d, want api's 2", n)

@@ -194,7 +194,7 @@ func (c *Controller) setTraffic(ctx context.Context, ro *v1alpha1.Rollout, route
 	}
 	c.expect.observed(keyOf(ro), objectRef{Kind: kindTraffic}, func() bool {
 		got := router.Observe(ro)
-		return got != nil && got.CanaryWeight == t.CanaryWeight &&
+		return got != nil && !got.OutOfSync && got.CanaryWeight == t.CanaryWeight &&
 			len(got.HeaderRoutes) == len(t.HeaderRoutes) &&
 			(len(t.HeaderRoutes) == 0 || equality.Semantic.DeepEqual(got.HeaderRoutes, t.HeaderRoutes))
 	}, c.clock.Now())

@@ -22,7 +22,7 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 	if err != nil {
 		return in, nil, err
 	}
-	in.ReplicaSets = undefaultTemplates(ro, rss)
+	in.ReplicaSets = rss
 
 	in.Services = map[string]*corev1.Service{}
 	for _, name := range serviceNames(ro) {
