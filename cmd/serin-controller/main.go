@@ -44,22 +44,22 @@ const (
 )
 
 type options struct {
-	kubeconfig      string
-	namespaced      bool
-	namespace       string
-	qps             float32
-	burst           int
-	workers         int
-	metricsAddr     string
-	healthAddr      string
-	logLevel        string
-	logFormat       string
-	leaderElect     bool
-	leaderElectNS   string
-	leaseDuration   time.Duration
-	renewDeadline   time.Duration
-	retryPeriod     time.Duration
-	profiling       bool
+	kubeconfig    string
+	namespaced    bool
+	namespace     string
+	qps           float32
+	burst         int
+	workers       int
+	metricsAddr   string
+	healthAddr    string
+	logLevel      string
+	logFormat     string
+	leaderElect   bool
+	leaderElectNS string
+	leaseDuration time.Duration
+	renewDeadline time.Duration
+	retryPeriod   time.Duration
+	profiling     bool
 }
 
 func parseFlags() options {
