@@ -204,8 +204,10 @@ func run(o options, log *logrus.Logger) error {
 		if !inf.WaitForCacheSync(ctx) {
 			return ctx.Err()
 		}
-		ready.Store(true)
-		defer ready.Store(false)
+		if !o.leaderElect {
+			ready.Store(true)
+			defer ready.Store(false)
+		}
 		return ctrl.Run(ctx, o.workers)
 	}
 
@@ -213,6 +215,10 @@ func run(o options, log *logrus.Logger) error {
 	if !o.leaderElect {
 		return reconcile(ctx)
 	}
+	// A standby is ready: it serves no traffic and stands ready to take the Lease. Were
+	// readiness tied to leading, a surge update of the Deployment would never finish (the
+	// new pod cannot lead while the old one holds the Lease).
+	ready.Store(true)
 	return runElected(ctx, o, log, kube, watchdog, reconcile)
 }
 
@@ -328,7 +334,7 @@ func metricsMux(m *metrics.Metrics, profiling bool) http.Handler {
 }
 
 // healthMux serves /healthz (the process and its Lease renewals are alive) and /readyz
-// (caches synced and leading, or not electing).
+// (electing: taking part in the election, leader or standby; not electing: caches synced).
 func healthMux(ready *atomic.Bool, watchdog *leaderelection.HealthzAdaptor) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -340,7 +346,7 @@ func healthMux(ready *atomic.Bool, watchdog *leaderelection.HealthzAdaptor) http
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !ready.Load() {
-			http.Error(w, "not ready: caches not synced or not leading", http.StatusServiceUnavailable)
+			http.Error(w, "not ready: caches not synced", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")
