@@ -3,7 +3,6 @@ package rollout
 import (
 	"context"
 	"io"
-	"slices"
 	"testing"
 	"time"
 
@@ -415,7 +414,5 @@ func testPod(rs *appsv1.ReplicaSet, name string, created time.Time) *corev1.Pod 
 var rolloutsResource = schema.GroupVersionResource{Group: v1alpha1.SchemeGroupVersion.Group, Version: "v1alpha1", Resource: "rollouts"}
 
 func ptr[T any](v T) *T { return &v }
-
-func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 func f0() time.Time { return time.Date(2026, 5, 1, 11, 0, 0, 0, time.UTC) }

@@ -242,14 +242,12 @@ func bumpResourceVersions(f *fixture) {
 	bump := func(a k8stesting.Action) (bool, runtime.Object, error) {
 		n++
 		var obj runtime.Object
-		switch a := a.(type) {
-		case k8stesting.CreateAction:
-			obj = a.GetObject()
-		case k8stesting.UpdateAction:
-			obj = a.GetObject()
-		default:
+		// Create and update actions both carry the object written.
+		withObject, ok := a.(interface{ GetObject() runtime.Object })
+		if !ok {
 			return false, nil, nil
 		}
+		obj = withObject.GetObject()
 		if m, ok := obj.(metav1.Object); ok {
 			m.SetResourceVersion(strconv.Itoa(n))
 		}

@@ -33,10 +33,10 @@ func (e *Env) Given() Given { return Given{e} }
 func (e *Env) When() When   { return When{e} }
 func (e *Env) Then() Then   { return Then{e} }
 
-func (g Given) When() When { return When{g.e} }
-func (g Given) Then() Then { return Then{g.e} }
-func (w When) Then() Then  { return Then{w.e} }
-func (t Then) When() When  { return When{t.e} }
+func (g Given) When() When { return When(g) }
+func (g Given) Then() Then { return Then(g) }
+func (w When) Then() Then  { return Then(w) }
+func (t Then) When() When  { return When(t) }
 
 // Apply applies YAML (one or more documents) with `kubectl apply -f -`.
 func (g Given) Apply(manifest string) Given { g.e.T.Helper(); g.e.apply(manifest); return g }
