@@ -173,7 +173,8 @@ func (p *planner) canaryProgress() {
 	}
 	p.selector(c.StableService, stableHash)
 	p.selector(c.CanaryService, canaryTarget)
-	if routed {
+	routerProblem := p.in.Traffic != nil && p.in.Traffic.Problem != ""
+	if routed && !routerProblem {
 		allowed := int32(0)
 		if p.selectedHash(c.CanaryService) == p.revs.hash {
 			// Raise the weight only once the canary has every pod it needs for it; lower it
@@ -194,7 +195,7 @@ func (p *planner) canaryProgress() {
 		p.promoteWhenReady(desiredCanary)
 		return
 	}
-	if p.ro.Spec.Paused || p.in.Traffic != nil && p.in.Traffic.Problem != "" {
+	if p.ro.Spec.Paused || routerProblem {
 		return
 	}
 	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {

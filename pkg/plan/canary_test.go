@@ -478,3 +478,27 @@ func TestHeaderRouteStep(t *testing.T) {
 		t.Errorf("routes %+v after the route was removed, want none", s.traffic.HeaderRoutes)
 	}
 }
+
+// A router that cannot act (e.g. a canary Ingress Serin does not own) makes the rollout
+// Degraded with the router's words, once as a Warning event, and no traffic is written.
+func TestTrafficRouterProblem(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	s.traffic.Problem = "Ingress web-web-canary exists and is not owned by Rollout web: Serin never takes it over"
+	s.setImage("v2")
+	p := s.sync()
+	expect(t, "phase", p.Status.Phase, v1alpha1.RolloutPhaseDegraded)
+	expect(t, "message", p.Status.Message, "TrafficRoutingError: "+s.traffic.Problem)
+	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonTrafficRouterError && e.Type == "Warning" }) {
+		t.Errorf("events %+v, want a %s warning", p.Events, ReasonTrafficRouterError)
+	}
+	for i := 0; i < 3; i++ {
+		s.podsUp()
+		p = s.sync()
+		if slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonTrafficRouterError }) {
+			t.Errorf("the same problem was reported again: %+v", p.Events)
+		}
+	}
+	expect(t, "weight", s.weight(), 0)
+	expect(t, "step", step(s), 0)
+}

@@ -209,6 +209,9 @@ func (s *sim) apply(a Action) {
 			}
 		}
 	case a.SetTraffic != nil:
+		if s.traffic != nil && s.traffic.Problem != "" {
+			return // the router cannot act: the write fails and nothing changes
+		}
 		if s.traffic == nil || s.traffic.CanaryWeight != a.SetTraffic.CanaryWeight {
 			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
 		}

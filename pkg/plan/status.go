@@ -60,6 +60,9 @@ func (p *planner) finishStatus(blocked string) {
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, "InvalidSpec: "+blocked
 	case trafficProblem != "":
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, ReasonTrafficRouterError+": "+trafficProblem
+		if ro.Status.Message != s.Message {
+			p.warning(ReasonTrafficRouterError, trafficProblem)
+		}
 	case s.Abort:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
 	case deadlineExceeded:
