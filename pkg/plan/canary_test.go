@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
@@ -501,4 +502,30 @@ func TestTrafficRouterProblem(t *testing.T) {
 	}
 	expect(t, "weight", s.weight(), 0)
 	expect(t, "step", step(s), 0)
+}
+
+// A Rollout deleted with --cascade=orphan and created again adopts its ReplicaSets: same
+// revision, no new ReplicaSet, no pod replaced.
+func TestAdoptOrphanedReplicaSets(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause())))
+	s.settle()
+	rs := s.rsOfImage("v1")
+	pods := append([]*corev1.Pod(nil), s.podsOf[rs.Name]...)
+	for _, r := range s.rss {
+		r.OwnerReferences = nil
+	}
+	again := rollout("web", withNginx(), withSteps(setWeight(20), pause()))
+	again.UID = "uid-web-again"
+	s.ro = again
+	p := s.sync()
+	if len(p.Actions) == 0 || p.Actions[0].AdoptReplicaSet == nil || *p.Actions[0].AdoptReplicaSet != rs.Name {
+		t.Fatalf("first action %v, want adopt %s", p.Actions, rs.Name)
+	}
+	s.settle()
+	expect(t, "ReplicaSets", len(s.rss), 1)
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+	expect(t, "stableRS", s.ro.Status.StableRS, hashOf(rs))
+	if !slices.Equal(s.podsOf[rs.Name], pods) {
+		t.Errorf("pods were replaced during adoption")
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/validation"
 )
@@ -12,6 +14,14 @@ import (
 // cannot act gets an InvalidSpec condition, a Degraded phase and a Warning event, and
 // no action.
 func Next(in Input) Plan {
+	var adopt []string
+	if len(in.Orphans) > 0 {
+		// Orphans are adopted first, and planned for as the Rollout's own.
+		for _, rs := range in.Orphans {
+			adopt = append(adopt, rs.Name)
+		}
+		in.ReplicaSets = append(append([]*appsv1.ReplicaSet(nil), in.ReplicaSets...), in.Orphans...)
+	}
 	p := newPlanner(in)
 	if problem := blockingProblem(in); problem != "" {
 		p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
@@ -21,6 +31,7 @@ func Next(in Input) Plan {
 		p.finishStatus(problem)
 		return p.plan()
 	}
+	p.adopt = adopt
 	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
 	if p.revs.collision {
 		// A ReplicaSet already has this hash with another template: take the next hash.

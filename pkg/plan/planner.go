@@ -25,6 +25,7 @@ type planner struct {
 	annotate  map[string]map[string]*string
 	deletes   []string          // ReplicaSets to delete (history beyond the limit)
 	evictions []string          // pods to evict (restartAt)
+	adopt     []string          // orphaned ReplicaSets to adopt, before anything else
 	selectors map[string]string // Service name → hash
 	traffic   *SetTraffic
 	events    []Event
@@ -110,6 +111,9 @@ func (p *planner) currentWeight() int32 {
 // traffic given only after they moved; scale-ups before scale-downs.
 func (p *planner) plan() Plan {
 	var out Plan
+	for i := range p.adopt {
+		out.Actions = append(out.Actions, Action{AdoptReplicaSet: &p.adopt[i]})
+	}
 	if p.create != nil {
 		out.Actions = append(out.Actions, Action{CreateReplicaSet: p.create})
 	}

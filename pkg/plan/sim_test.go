@@ -53,7 +53,16 @@ func (s *sim) input() Input {
 			pods = append(pods, pod.DeepCopy())
 		}
 	}
-	return Input{Rollout: s.ro.DeepCopy(), ReplicaSets: s.copyRSs(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now}
+	in := Input{Rollout: s.ro.DeepCopy(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now}
+	for _, rs := range s.copyRSs() {
+		switch ref := metav1.GetControllerOf(rs); {
+		case ref == nil:
+			in.Orphans = append(in.Orphans, rs)
+		case ref.UID == s.ro.UID:
+			in.ReplicaSets = append(in.ReplicaSets, rs)
+		}
+	}
+	return in
 }
 
 // sync runs one plan and applies it, checking the invariants after every action.
@@ -196,6 +205,9 @@ func (s *sim) apply(a Action) {
 				break
 			}
 		}
+	case a.AdoptReplicaSet != nil:
+		rs := s.rsByName(*a.AdoptReplicaSet)
+		rs.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(s.ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))}
 	case a.EvictPod != nil:
 		for _, rs := range s.rss {
 			pods := s.podsOf[rs.Name]
@@ -387,6 +399,8 @@ func describeAction(a Action) string {
 		return "delete " + *a.DeleteReplicaSet
 	case a.EvictPod != nil:
 		return "evict " + *a.EvictPod
+	case a.AdoptReplicaSet != nil:
+		return "adopt " + *a.AdoptReplicaSet
 	}
 	return "?"
 }

@@ -22,6 +22,10 @@ type Input struct {
 	Rollout *v1alpha1.Rollout
 	// ReplicaSets are those the Rollout owns (controller owner reference).
 	ReplicaSets []*appsv1.ReplicaSet
+	// Orphans are ReplicaSets with a pod template hash, no controller, and labels the
+	// Rollout's selector selects (e.g. left by a Rollout deleted with --cascade=orphan):
+	// the plan adopts them.
+	Orphans []*appsv1.ReplicaSet
 	// Services holds the Rollout's stable/canary (or active/preview) Services by name;
 	// a name the Rollout refers to that is missing from the map does not exist.
 	Services map[string]*corev1.Service
@@ -76,6 +80,7 @@ type Action struct {
 	SetSelector      *SetServiceSelector `json:"setServiceSelector,omitempty"`
 	SetTraffic       *SetTraffic         `json:"setTraffic,omitempty"`
 	EvictPod         *string             `json:"evictPod,omitempty"`
+	AdoptReplicaSet  *string             `json:"adoptReplicaSet,omitempty"`
 }
 
 // ScaleReplicaSet sets a ReplicaSet's replicas.

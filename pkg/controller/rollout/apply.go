@@ -64,8 +64,31 @@ func (c *Controller) applyAction(ctx context.Context, ro *v1alpha1.Rollout, a pl
 		return c.setTraffic(ctx, ro, router, *a.SetTraffic)
 	case a.EvictPod != nil:
 		return c.evictPod(ctx, ro, *a.EvictPod)
+	case a.AdoptReplicaSet != nil:
+		return c.adoptReplicaSet(ctx, ro, *a.AdoptReplicaSet)
 	}
 	return errors.New("empty action")
+}
+
+// adoptReplicaSet makes ro the controller of an orphaned ReplicaSet. The patch carries
+// the ReplicaSet's UID, so it fails rather than adopt a different object of that name.
+func (c *Controller) adoptReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, name string) error {
+	cur, err := c.replicaSets.ReplicaSets(ro.Namespace).Get(name)
+	if err != nil {
+		return err
+	}
+	if ownedBy(cur, ro) {
+		return nil
+	}
+	if metav1.GetControllerOfNoCopy(cur) != nil {
+		return fmt.Errorf("adopt %s: it has another controller", name)
+	}
+	ref := metav1.NewControllerRef(ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))
+	patch := map[string]any{"metadata": map[string]any{
+		"uid":             cur.UID,
+		"ownerReferences": append(cur.OwnerReferences, *ref),
+	}}
+	return c.patchReplicaSet(ctx, ro, name, cur, patch)
 }
 
 func (c *Controller) createReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) error {
@@ -265,6 +288,8 @@ func describe(a plan.Action) string {
 		return fmt.Sprintf("set canary weight %d (%d header routes)", a.SetTraffic.CanaryWeight, len(a.SetTraffic.HeaderRoutes))
 	case a.EvictPod != nil:
 		return "evict pod " + *a.EvictPod
+	case a.AdoptReplicaSet != nil:
+		return "adopt ReplicaSet " + *a.AdoptReplicaSet
 	}
 	return "empty action"
 }

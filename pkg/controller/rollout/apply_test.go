@@ -248,3 +248,23 @@ func TestAnnotationsInEffect(t *testing.T) {
 		}
 	}
 }
+
+// An orphaned ReplicaSet is adopted: the Rollout becomes its controller and the owners
+// it had stay; one with another controller is never taken.
+func TestApplyAdopt(t *testing.T) {
+	ro := testRollout("web")
+	other := testRollout("other")
+	f := newFixture(t, []runtime.Object{ro.DeepCopy(), testRS(nil, "web-abc", "abc", 4, nil), testRS(other, "other-def", "def", 1, nil)})
+	if err := f.apply(ro, plan.Action{AdoptReplicaSet: ptr("web-abc")}); err != nil {
+		t.Fatalf("adopt: %v", err)
+	}
+	if rs := f.replicaSet("web-abc"); !ownedBy(rs, ro) || *rs.Spec.Replicas != 4 {
+		t.Errorf("adopted ReplicaSet = %+v", rs.ObjectMeta)
+	}
+	if err := f.apply(ro, plan.Action{AdoptReplicaSet: ptr("other-def")}); err == nil {
+		t.Errorf("adopted a ReplicaSet another Rollout controls")
+	}
+	if rs := f.replicaSet("other-def"); !ownedBy(rs, other) {
+		t.Errorf("the other Rollout's ReplicaSet changed owner: %+v", rs.OwnerReferences)
+	}
+}

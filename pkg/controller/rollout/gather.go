@@ -23,6 +23,9 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 		return in, nil, err
 	}
 	in.ReplicaSets = rss
+	if in.Orphans, err = c.orphanedReplicaSets(ro); err != nil {
+		return in, nil, err
+	}
 
 	in.Services = map[string]*corev1.Service{}
 	for _, name := range serviceNames(ro) {
@@ -60,6 +63,29 @@ func (c *Controller) ownedReplicaSets(ro *v1alpha1.Rollout) ([]*appsv1.ReplicaSe
 		}
 	}
 	return rss, nil
+}
+
+// orphanedReplicaSets are the cached ReplicaSets (all carry a pod template hash) that
+// have no controller and that ro's selector selects: the plan adopts them.
+func (c *Controller) orphanedReplicaSets(ro *v1alpha1.Rollout) ([]*appsv1.ReplicaSet, error) {
+	if ro.Spec.Selector == nil || ro.DeletionTimestamp != nil {
+		return nil, nil
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ro.Spec.Selector)
+	if err != nil || sel.Empty() {
+		return nil, nil // an invalid or empty selector: validation reports it
+	}
+	candidates, err := c.replicaSets.ReplicaSets(ro.Namespace).List(sel)
+	if err != nil {
+		return nil, fmt.Errorf("replicasets of %s: %w", ro.Name, err)
+	}
+	var orphans []*appsv1.ReplicaSet
+	for _, rs := range candidates {
+		if metav1.GetControllerOfNoCopy(rs) == nil && rs.DeletionTimestamp == nil {
+			orphans = append(orphans, rs)
+		}
+	}
+	return orphans, nil
 }
 
 // podsOf are the pods of the ReplicaSets rss (a hash alone is not enough: two Rollouts
