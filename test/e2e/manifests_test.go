@@ -93,3 +93,21 @@ func header(t *testing.T, path, key string) string {
 	t.Fatalf("%s has no '# %s:' header", path, key)
 	return ""
 }
+
+// TestInstallManifestsApply: `kubectl apply -k manifests/` and the namespaced variant pass
+// a server dry run (RBAC, Deployment, Service, CRDs). The namespace is created for real
+// first: a dry run does not keep it for the objects that live in it.
+func TestInstallManifestsApply(t *testing.T) {
+	e := framework.NewEnv(t)
+	if _, err := e.KubectlResult("create", "namespace", "serin-system"); err != nil && !strings.Contains(err.Error(), "AlreadyExists") {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"manifests", "manifests/namespace-install"} {
+		out, err := e.KubectlResult("apply", "--dry-run=server", "--namespace", "serin-system", "-k", framework.Current().Path(dir))
+		if err != nil {
+			t.Errorf("kubectl apply -k %s --dry-run=server: %v\n%s", dir, err, out)
+			continue
+		}
+		t.Logf("%s:\n%s", dir, out)
+	}
+}
