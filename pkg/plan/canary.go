@@ -200,7 +200,16 @@ func (p *planner) canaryProgress() {
 	}
 	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
 		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
-		s.CurrentStepIndex = int32p(idx + 1)
+		idx++
+		s.CurrentStepIndex = int32p(idx)
+		// Entering a pause needs nothing from the cluster: do it in this sync, so the step
+		// change and the pause are one status write.
+		if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
+			if p.pauseStep(c.Steps[idx].Pause) {
+				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
+				s.CurrentStepIndex = int32p(idx + 1)
+			}
+		}
 	}
 }
 
