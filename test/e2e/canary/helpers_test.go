@@ -3,12 +3,15 @@
 package canary
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
@@ -110,11 +114,18 @@ func statusPatch(e *framework.Env, patch string) {
 
 func promote(e *framework.Env) { statusPatch(e, `{"status":{"pauseConditions":null}}`) }
 
-// waitRollout waits until the Rollout satisfies cond.
+// waitRollout waits until the Rollout "web" satisfies cond.
 func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	e.T.Helper()
+	return waitRolloutNamed(e, "web", what, cond)
+}
+
+// waitRolloutNamed waits until the Rollout name has observed its generation and
+// satisfies cond.
+func waitRolloutNamed(e *framework.Env, name, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
+	e.T.Helper()
 	var last v1alpha1.Rollout
-	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
+	e.Then().Object(framework.Rollouts, name, what, func(o *unstructured.Unstructured) (bool, error) {
 		last = v1alpha1.Rollout{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
 			return false, err
@@ -155,7 +166,13 @@ func replicaSets(e *framework.Env) map[string]*appsv1.ReplicaSet {
 // ready (images absent from the map are not checked).
 func waitReplicas(e *framework.Env, want map[string]int32) {
 	e.T.Helper()
-	e.Then().Pods("app=web", fmt.Sprintf("ready pods per image %v", want), func(pods []corev1.Pod) bool {
+	waitReplicasOf(e, "app=web", want)
+}
+
+// waitReplicasOf is waitReplicas for the pods a label selector picks.
+func waitReplicasOf(e *framework.Env, selector string, want map[string]int32) {
+	e.T.Helper()
+	e.Then().Pods(selector, fmt.Sprintf("ready pods per image %v", want), func(pods []corev1.Pod) bool {
 		got := map[string]int32{}
 		for i := range pods {
 			if pods[i].DeletionTimestamp == nil && framework.IsReady(&pods[i]) {
@@ -348,4 +365,264 @@ func sortByRV(evs []recorded) {
 			evs[j], evs[j-1] = evs[j-1], evs[j]
 		}
 	}
+}
+
+// serverNow is the API server's clock, to the second it stores: the creationTimestamp of
+// a ConfigMap created for the purpose.
+func serverNow(e *framework.Env) metav1.Time {
+	e.T.Helper()
+	cm, err := e.F.Kube.CoreV1().ConfigMaps(e.Namespace).Create(e.T.Context(),
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "clock-"}}, metav1.CreateOptions{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return cm.CreationTimestamp
+}
+
+// rolloutHolds watches the Rollout "web" for d and fails the test at the first change
+// after which cond no longer holds: every change during d is checked.
+func rolloutHolds(e *framework.Env, d time.Duration, what string, cond func(*v1alpha1.Rollout) bool) {
+	e.T.Helper()
+	ctx, cancel := context.WithTimeout(e.T.Context(), d)
+	defer cancel()
+	ri := e.F.Dynamic.Resource(framework.Rollouts).Namespace(e.Namespace)
+	check := func(o *unstructured.Unstructured) {
+		e.T.Helper()
+		var ro v1alpha1.Rollout
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &ro); err != nil {
+			e.T.Fatal(err)
+		}
+		if !cond(&ro) {
+			e.T.Fatalf("%s stopped holding (resourceVersion %s): phase %s, step %v, status %+v",
+				what, ro.ResourceVersion, ro.Status.Phase, ro.Status.CurrentStepIndex, ro.Status)
+		}
+	}
+	o, err := ri.Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	check(o)
+	wi, err := ri.Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web", ResourceVersion: o.GetResourceVersion()})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer wi.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if e.T.Context().Err() != nil {
+				e.T.Fatalf("test ended while checking that %s", what)
+			}
+			e.T.Logf("%s, throughout %s", what, d)
+			return
+		case ev, ok := <-wi.ResultChan():
+			if !ok {
+				if ctx.Err() == nil {
+					e.T.Fatalf("the watch ended early while checking that %s", what)
+				}
+				continue
+			}
+			u, isObj := ev.Object.(*unstructured.Unstructured)
+			if ev.Type == watch.Error || !isObj {
+				e.T.Fatalf("watching whether %s: %v", what, ev.Object)
+			}
+			if ev.Type != watch.Deleted {
+				check(u)
+			} else {
+				e.T.Fatalf("the Rollout was deleted while checking that %s", what)
+			}
+		}
+	}
+}
+
+// recorder records every change to the objects of a resource in the test namespace that
+// a label or field selector picks, from a list and a watch resuming at the list's
+// resourceVersion: nothing is missed, and the changes come in the order etcd made them.
+type recorder struct {
+	mu      sync.Mutex
+	initial []unstructured.Unstructured
+	events  []watch.Event
+	err     error // the watch ended or failed before stop
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+func record(e *framework.Env, gvr schema.GroupVersionResource, labels, fields string) *recorder {
+	e.T.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &recorder{cancel: cancel}
+	ri := e.F.Dynamic.Resource(gvr).Namespace(e.Namespace)
+	list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: labels, FieldSelector: fields})
+	if err != nil {
+		cancel()
+		e.T.Fatal(err)
+	}
+	r.initial = list.Items
+	wi, err := ri.Watch(ctx, metav1.ListOptions{LabelSelector: labels, FieldSelector: fields, ResourceVersion: list.GetResourceVersion()})
+	if err != nil {
+		cancel()
+		e.T.Fatal(err)
+	}
+	r.done.Add(1)
+	go func() {
+		defer r.done.Done()
+		defer wi.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-wi.ResultChan():
+				r.mu.Lock()
+				switch {
+				case !ok:
+					if ctx.Err() == nil {
+						r.err = fmt.Errorf("the %s watch ended before the test stopped it", gvr.Resource)
+					}
+				case ev.Type == watch.Error:
+					r.err = fmt.Errorf("%s watch: %v", gvr.Resource, ev.Object)
+				default:
+					r.events = append(r.events, ev)
+				}
+				r.mu.Unlock()
+				if !ok || ev.Type == watch.Error {
+					return
+				}
+			}
+		}
+	}()
+	return r
+}
+
+// stop ends the watch; one that ended early fails the test, its record being incomplete.
+func (r *recorder) stop(t *testing.T) {
+	t.Helper()
+	r.cancel()
+	r.done.Wait()
+	if r.err != nil {
+		t.Error(r.err)
+	}
+}
+
+// replay calls visit with the recorded objects by name after the list and after each
+// change (once stopped), and returns the number of changes.
+func (r *recorder) replay(visit func(objs map[string]*unstructured.Unstructured, rv string)) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	objs := map[string]*unstructured.Unstructured{}
+	for i := range r.initial {
+		objs[r.initial[i].GetName()] = &r.initial[i]
+	}
+	visit(objs, "list")
+	for _, ev := range r.events {
+		o, ok := ev.Object.(*unstructured.Unstructured)
+		if !ok {
+			continue
+		}
+		if ev.Type == watch.Deleted {
+			delete(objs, o.GetName())
+		} else {
+			objs[o.GetName()] = o
+		}
+		visit(objs, o.GetResourceVersion())
+	}
+	return len(r.events)
+}
+
+// leastReady replays a pod record and returns the fewest pods that were Ready, not being
+// deleted and picked by keep at any point, and the resourceVersion of the change that
+// left that few ("list" if none did).
+func (r *recorder) leastReady(t *testing.T, keep func(*corev1.Pod) bool) (least int, rv string) {
+	t.Helper()
+	least = -1
+	r.replay(func(objs map[string]*unstructured.Unstructured, at string) {
+		n := 0
+		for _, o := range objs {
+			var p corev1.Pod
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &p); err != nil {
+				t.Fatal(err)
+			}
+			if p.DeletionTimestamp == nil && framework.IsReady(&p) && keep(&p) {
+				n++
+			}
+		}
+		if least < 0 || n < least {
+			least, rv = n, at
+		}
+	})
+	return least, rv
+}
+
+// servedWeights replays a record of the canary Ingress, the canary Service and the pods
+// together, in resourceVersion order (one etcd orders them), and fails the test if a
+// weight above 0 was ever written while the pods the canary Service selected had none
+// Ready and not being deleted: pod by pod, not as a ReplicaSet's status (which lags)
+// says. It returns the weights seen.
+func servedWeights(t *testing.T, ingresses, services, pods *recorder, canaryIngress string) []string {
+	t.Helper()
+	type change struct {
+		rv  int64
+		obj *unstructured.Unstructured
+		del bool
+	}
+	var all []change
+	for _, r := range []*recorder{pods, services, ingresses} { // initial states: the Ingress last
+		r.mu.Lock()
+		for i := range r.initial {
+			all = append(all, change{rv: 0, obj: &r.initial[i]})
+		}
+		for _, ev := range r.events {
+			if o, ok := ev.Object.(*unstructured.Unstructured); ok {
+				rv, _ := strconv.ParseInt(o.GetResourceVersion(), 10, 64)
+				all = append(all, change{rv: rv, obj: o, del: ev.Type == watch.Deleted})
+			}
+		}
+		r.mu.Unlock()
+	}
+	slices.SortStableFunc(all, func(a, b change) int { return cmp.Compare(a.rv, b.rv) })
+
+	serving := map[string]map[string]bool{} // hash → pod name → Ready and not being deleted
+	state := map[string]string{}            // pod name → what it was last seen as
+	selected := ""
+	var weights []string
+	for _, c := range all {
+		switch c.obj.GetKind() {
+		case "Pod":
+			var p corev1.Pod
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(c.obj.Object, &p); err != nil {
+				t.Fatal(err)
+			}
+			h := p.Labels[hashLabel]
+			if serving[h] == nil {
+				serving[h] = map[string]bool{}
+			}
+			serving[h][p.Name] = !c.del && p.DeletionTimestamp == nil && framework.IsReady(&p)
+			state[p.Name] = fmt.Sprintf("%s (Ready %t, being deleted %t, gone %t, rv %d)", p.Name, framework.IsReady(&p), p.DeletionTimestamp != nil, c.del, c.rv)
+		case "Service":
+			if c.obj.GetName() == canarySvc {
+				selected, _, _ = unstructured.NestedString(c.obj.Object, "spec", "selector", hashLabel)
+			}
+		case "Ingress":
+			a := c.obj.GetAnnotations()
+			if c.obj.GetName() != canaryIngress || a[canaryKey] != "true" {
+				continue
+			}
+			wt, _ := strconv.Atoi(a[weightKey])
+			if len(weights) == 0 || weights[len(weights)-1] != a[weightKey] {
+				weights = append(weights, a[weightKey])
+			}
+			n := 0
+			var seen []string
+			for name, ok := range serving[selected] {
+				if ok {
+					n++
+				}
+				seen = append(seen, state[name])
+			}
+			if wt > 0 && n == 0 {
+				t.Errorf("canary weight %d written (resourceVersion %d) while the canary Service selected %q, which had no pod Ready and not being deleted: %s",
+					wt, c.rv, selected, strings.Join(seen, "; "))
+			}
+		}
+	}
+	return weights
 }
