@@ -267,6 +267,7 @@ type recorded struct {
 func watchWeights(e *framework.Env) *weightWatch {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &weightWatch{cancel: cancel}
+	e.T.Cleanup(func() { cancel(); w.done.Wait() }) // when check did not run
 	start := func(res string, watchFn func() (watch.Interface, error), rec func(runtime.Object) (recorded, bool)) {
 		wi, err := watchFn()
 		if err != nil {
@@ -451,6 +452,7 @@ func record(e *framework.Env, gvr schema.GroupVersionResource, labels, fields st
 	e.T.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &recorder{cancel: cancel}
+	e.T.Cleanup(func() { cancel(); r.done.Wait() }) // when stop did not run
 	ri := e.F.Dynamic.Resource(gvr).Namespace(e.Namespace)
 	list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: labels, FieldSelector: fields})
 	if err != nil {
