@@ -151,8 +151,9 @@ func (p *planner) canaryProgress() {
 	newRS, stableRS := p.revs.newRS, p.revs.stableRS
 	stableHash := hashOf(stableRS)
 
+	canaryAvailable := p.available(newRS)
 	canaryTarget := stableHash
-	if availableOf(newRS) > 0 {
+	if canaryAvailable > 0 {
 		canaryTarget = p.revs.hash
 	}
 	routed := c.TrafficRouting != nil
@@ -179,13 +180,16 @@ func (p *planner) canaryProgress() {
 		if p.selectedHash(c.CanaryService) == p.revs.hash {
 			// Raise the weight only once the canary has every pod it needs for it; lower it
 			// at once when its available pods cannot carry what it has.
-			allowed = cappedWeight(weight, availableOf(newRS), desiredCanary)
+			// The pods the weight needs: its share of replicas, or fewer when setCanaryScale
+			// sized the canary smaller on purpose.
+			needed := min(desiredCanary, weightedReplicas(replicas, weight, maxW))
+			allowed = cappedWeight(weight, canaryAvailable, needed)
 			if allowed < weight {
 				allowed = min(allowed, p.currentWeight())
 			}
 		}
 		var routes []v1alpha1.SetHeaderRoute
-		if allowed > 0 || availableOf(newRS) > 0 && p.selectedHash(c.CanaryService) == p.revs.hash {
+		if allowed > 0 || canaryAvailable > 0 && p.selectedHash(c.CanaryService) == p.revs.hash {
 			routes = HeaderRoutesAt(c.Steps, idx)
 		}
 		p.setTraffic(allowed, routes)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -15,7 +16,11 @@ import (
 // the step the rollout is at. Once no older pod is left, status.restartedAt records it.
 func (p *planner) restart(maxUnavailable *intstr.IntOrString) {
 	at := p.ro.Spec.RestartAt
-	if at == nil || p.now.Before(at.Time) || p.status.RestartedAt != nil && !p.status.RestartedAt.Before(at) {
+	if at == nil || p.status.RestartedAt != nil && !p.status.RestartedAt.Before(at) {
+		return
+	}
+	if p.now.Before(at.Time) {
+		p.requeueAt(at.Time) // a restart asked for later (or by a clock ahead of ours)
 		return
 	}
 	// Unavailable: pods a ReplicaSet wants but does not have ready (an evicted pod that is
@@ -82,6 +87,23 @@ func (p *planner) stableServiceName() string {
 }
 
 const hashLabel = v1alpha1.DefaultRolloutUniqueLabelKey
+
+// available is rs's available pods. When the plan has the pods (during a restart), a pod
+// that is being deleted does not count even though the ReplicaSet's status, which lags an
+// eviction, may still count it.
+func (p *planner) available(rs *appsv1.ReplicaSet) int32 {
+	n := availableOf(rs)
+	if p.in.Pods == nil || rs == nil {
+		return n
+	}
+	ready := int32(0)
+	for _, pod := range p.in.Pods {
+		if pod.Labels[hashLabel] == hashOf(rs) && pod.DeletionTimestamp == nil && podReady(pod) {
+			ready++
+		}
+	}
+	return min(n, ready)
+}
 
 func podReady(pod *corev1.Pod) bool {
 	for _, c := range pod.Status.Conditions {

@@ -141,7 +141,12 @@ func (s *sim) podsUp() {
 // syncPods plays the ReplicaSet controller: pods are created (at now) or removed (newest
 // first) to match the ReplicaSet's replicas.
 func (s *sim) syncPods(rs *appsv1.ReplicaSet) {
-	pods := s.podsOf[rs.Name]
+	var pods []*corev1.Pod
+	for _, pod := range s.podsOf[rs.Name] {
+		if pod.DeletionTimestamp == nil { // terminating pods are gone by now
+			pods = append(pods, pod)
+		}
+	}
 	ready := corev1.ConditionTrue
 	if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
 		ready = corev1.ConditionFalse
@@ -209,13 +214,13 @@ func (s *sim) apply(a Action) {
 		rs := s.rsByName(*a.AdoptReplicaSet)
 		rs.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(s.ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))}
 	case a.EvictPod != nil:
+		// The pod starts terminating; the ReplicaSet's status does not show it yet (as on
+		// a real cluster, where the ReplicaSet controller catches up later).
 		for _, rs := range s.rss {
-			pods := s.podsOf[rs.Name]
-			for i, pod := range pods {
-				if pod.Name == *a.EvictPod {
-					s.podsOf[rs.Name] = append(pods[:i:i], pods[i+1:]...)
-					rs.Status.AvailableReplicas = max(0, rs.Status.AvailableReplicas-1)
-					rs.Status.ReadyReplicas = max(0, rs.Status.ReadyReplicas-1)
+			for _, pod := range s.podsOf[rs.Name] {
+				if pod.Name == *a.EvictPod && pod.DeletionTimestamp == nil {
+					t := metav1.NewTime(s.now)
+					pod.DeletionTimestamp = &t
 					s.evicted = append(s.evicted, pod.Name)
 				}
 			}
@@ -260,7 +265,7 @@ func (s *sim) violation() string {
 	// revision other than the stable one.
 	if s.traffic != nil && s.traffic.CanaryWeight > 0 {
 		rs := s.rsOfService(c.CanaryService)
-		if rs == nil || rs.Status.AvailableReplicas == 0 {
+		if rs == nil || s.servingPods(rs) == 0 {
 			return fmt.Sprintf("invariant 1 broken: canary weight %d but the canary Service selects no available pod", s.traffic.CanaryWeight)
 		}
 		if hashOf(rs) == hashOf(s.rsOfService(c.StableService)) {
@@ -274,6 +279,18 @@ func (s *sim) violation() string {
 		}
 	}
 	return ""
+}
+
+// servingPods is what can serve requests for rs: its available pods, less those that are
+// terminating (which its status does not show yet).
+func (s *sim) servingPods(rs *appsv1.ReplicaSet) int32 {
+	n := rs.Status.AvailableReplicas
+	for _, pod := range s.podsOf[rs.Name] {
+		if pod.DeletionTimestamp != nil {
+			n--
+		}
+	}
+	return max(n, 0)
 }
 
 func (s *sim) rsOfService(name string) *appsv1.ReplicaSet {
