@@ -284,20 +284,9 @@ func TestRestartAtWhilePaused(t *testing.T) {
 	t.Logf("canary weights during the restart: %v", r.weights)
 }
 
-// knownBug skips a test that fails on a controller bug until the bug is fixed; set
-// SERIN_E2E_KNOWN_BUGS=1 to run it.
-func knownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv("SERIN_E2E_KNOWN_BUGS") != "1" {
-		t.Skipf("known controller bug (SERIN_E2E_KNOWN_BUGS=1 runs it): %s", bug)
-	}
-}
-
 // Scenario 10 and invariant 1: the canary's only pod restarts with its traffic at 0, and
 // gets traffic back only once its replacement is Ready.
 func TestRestartAtKeepsTrafficOffRestartingCanary(t *testing.T) {
-	knownBug(t, "after evicting the canary's only pod, the next sync writes the step's weight back "+
-		"while that pod terminates (it reads availableReplicas from a ReplicaSet status that has not seen the eviction yet)")
 	t.Parallel()
 	r := restartWhilePaused(t)
 	servedWeights(t, r.ingresses, r.services, r.pods, "web-web-canary")
@@ -306,8 +295,6 @@ func TestRestartAtKeepsTrafficOffRestartingCanary(t *testing.T) {
 
 // A restartAt in the future is acted on once its time comes.
 func TestRestartAtInTheFuture(t *testing.T) {
-	knownBug(t, "a restartAt later than the sync that sees it is never acted on: the plan asks for no requeue "+
-		"at restartAt and nothing else syncs an idle rollout")
 	t.Parallel()
 	e := framework.NewEnv(t)
 	e.Given().Apply(app("web:1", fourSteps, ""))
