@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/validation"
 )
 
 // canary plans one sync of a canary rollout. It sorts the rollout into one of three
@@ -266,7 +267,7 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 // itself, through a delayed requeue.
 func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 	s := &p.status
-	d, _ := pauseDuration(pause)
+	d, _ := validation.PauseDuration(pause)
 	cond := findPause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)
 	if cond == nil {
 		if s.ControllerPause {

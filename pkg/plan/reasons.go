@@ -3,26 +3,20 @@ package plan
 // Reasons of the Events and conditions Serin writes on a Rollout. Each names one
 // transition; `kubectl describe rollout` shows them in order.
 const (
-	ReasonInvalidSpec            = "InvalidSpec"
-	ReasonNewReplicaSetCreated   = "NewReplicaSetCreated"
-	ReasonReplicaSetScaled       = "ScalingReplicaSet"
-	ReasonHashCollision          = "ReplicaSetHashCollision"
-	ReasonStepCompleted          = "RolloutStepCompleted"
-	ReasonPaused                 = "RolloutPaused"
-	ReasonResumed                = "RolloutResumed"
-	ReasonWeightChanged          = "TrafficWeightUpdated"
-	ReasonHeaderRouteChanged     = "HeaderRouteUpdated"
-	ReasonServiceSelectorChanged = "ServiceSelectorUpdated"
-	ReasonPromoted               = "RolloutPromoted"
-	ReasonCompleted              = "RolloutCompleted"
-	ReasonAborted                = "RolloutAborted"
-	ReasonRetried                = "RolloutRetried"
-	ReasonRollbackToStable       = "SkipSteps"
-	ReasonStepsChanged           = "RolloutStepsChanged"
-	ReasonProgressDeadline       = "ProgressDeadlineExceeded"
-	ReasonRestarted              = "RolloutRestarted"
-	ReasonTrafficRouterError     = "TrafficRoutingError"
-	ReasonServiceMissing         = "ServiceNotFound"
+	ReasonInvalidSpec          = "InvalidSpec"
+	ReasonNewReplicaSetCreated = "NewReplicaSetCreated"
+	ReasonHashCollision        = "ReplicaSetHashCollision"
+	ReasonStepCompleted        = "RolloutStepCompleted"
+	ReasonPaused               = "RolloutPaused"
+	ReasonResumed              = "RolloutResumed"
+	ReasonPromoted             = "RolloutPromoted"
+	ReasonAborted              = "RolloutAborted"
+	ReasonRetried              = "RolloutRetried"
+	ReasonRollbackToStable     = "SkipSteps"
+	ReasonStepsChanged         = "RolloutStepsChanged"
+	ReasonProgressDeadline     = "ProgressDeadlineExceeded"
+	ReasonRestarted            = "RolloutRestarted"
+	ReasonTrafficRouterError   = "TrafficRoutingError"
 
 	// Condition reasons that are not also event reasons.
 	ReasonReplicaSetUpdated  = "ReplicaSetUpdated"
@@ -35,7 +29,6 @@ const (
 	ReasonNotCompleted       = "RolloutNotCompleted"
 	ReasonPausedCondition    = "RolloutPaused"
 	ReasonUnpausedCondition  = "RolloutResumed"
-	ReasonValidSpec          = "ValidSpec"
 )
 
 // Annotations and labels the controller writes on the ReplicaSets it owns.

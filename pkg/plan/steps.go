@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/validation"
 )
 
 // SetWeightAt is the traffic weight in force at step idx: that of the last setWeight at
@@ -111,10 +110,6 @@ func describeStep(s *v1alpha1.CanaryStep) string {
 		return "analysis"
 	}
 	return "step"
-}
-
-func pauseDuration(p *v1alpha1.RolloutPause) (time.Duration, error) {
-	return validation.PauseDuration(p)
 }
 
 func findPause(conds []v1alpha1.PauseCondition, reason v1alpha1.PauseReason) *v1alpha1.PauseCondition {

@@ -64,7 +64,6 @@ const (
 	MsgRouteNotManaged    = "setHeaderRoute.name must be listed in spec.strategy.canary.trafficRouting.managedRoutes"
 	MsgStartingStepRange  = "spec.strategy.canary.analysis.startingStep must be the index of a step"
 	MsgDurationParse      = "must be a duration such as 30s, 5m, 1h"
-	MsgDuplicateName      = "must be unique"
 	MsgUnknownMetric      = "must name a metric of this analysis, or \"*\""
 	MsgCountArgument      = "must be a number or an argument such as {{args.count}}"
 	MsgWeightRange        = "must be between 0 and 100"
