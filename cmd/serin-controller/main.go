@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -159,13 +160,20 @@ func run(o options, log *logrus.Logger) error {
 
 	var ready atomic.Bool
 	watchdog := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
-	servers := []*http.Server{
-		{Addr: o.metricsAddr, Handler: metricsMux(m, o.profiling)},
-		{Addr: o.healthAddr, Handler: healthMux(&ready, watchdog)},
+	servers := map[string]*http.Server{
+		"metrics": {Addr: o.metricsAddr, Handler: metricsMux(m, o.profiling)},
+		"health":  {Addr: o.healthAddr, Handler: healthMux(&ready, watchdog)},
 	}
-	for _, s := range servers {
+	for name, s := range servers {
+		// Listen before serving so that a taken port fails the start, and so that ":0"
+		// (any free port, as the e2e suite asks) is logged as the port actually bound.
+		l, err := net.Listen("tcp", s.Addr)
+		if err != nil {
+			return fmt.Errorf("--%s-addr: %w", name, err)
+		}
+		log.WithFields(logrus.Fields{"server": name, "addr": l.Addr().String()}).Info("serving")
 		go func() {
-			if err := s.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.WithError(err).WithField("addr", s.Addr).Error("HTTP server failed")
 				stop()
 			}

@@ -5,6 +5,8 @@
 package canary
 
 import (
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -285,4 +287,38 @@ func unstructuredString(obj map[string]any, path ...string) (string, bool, error
 	}
 	s, ok := cur.(string)
 	return s, ok, nil
+}
+
+// The controller's own endpoints: /readyz answers on the health address and /metrics
+// carries Serin's reconcile and client metrics once it has synced a rollout.
+func TestControllerEndpoints(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	e.Given().Apply(app("web:1", fourSteps, ""))
+	healthy(e)
+	c := framework.Current().Controller
+	get := func(server, path string) string {
+		t.Helper()
+		addr, err := c.Addr(server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s%s: %s: %s", addr, path, resp.Status, body)
+		}
+		return string(body)
+	}
+	get("health", "/readyz")
+	metrics := get("metrics", "/metrics")
+	for _, name := range []string{"serin_reconcile_duration_seconds_count", "serin_client_requests_total", "serin_rollout_phase"} {
+		if !strings.Contains(metrics, name) {
+			t.Errorf("/metrics has no %s", name)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"time"
 )
@@ -39,8 +40,11 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 		return nil, fmt.Errorf("controller binary: %w (run `make build`)", err)
 	}
 	c := &Controller{
-		Binary:  bin,
-		Args:    append([]string{"--kubeconfig", f.Cluster.Kubeconfig}, args...),
+		Binary: bin,
+		// Free ports by default so that e2e packages running at once never collide; a
+		// test's own --metrics-addr or --health-addr comes later and wins.
+		Args: append([]string{"--kubeconfig", f.Cluster.Kubeconfig,
+			"--metrics-addr=127.0.0.1:0", "--health-addr=127.0.0.1:0"}, args...),
 		LogPath: filepath.Join(f.Artifacts, "controller.log"),
 		exited:  make(chan struct{}),
 	}
@@ -122,4 +126,19 @@ func tail(path string, max int64) string {
 		return err.Error()
 	}
 	return string(buf)
+}
+
+// Addr returns the address the controller's "metrics" or "health" server bound, read from
+// the "serving" line it logs at start (text log format).
+func (c *Controller) Addr(server string) (string, error) {
+	data, err := os.ReadFile(c.LogPath)
+	if err != nil {
+		return "", err
+	}
+	re := regexp.MustCompile(`msg=serving addr="?([^" ]+)"? server=` + regexp.QuoteMeta(server) + `\b`)
+	m := re.FindSubmatch(data)
+	if m == nil {
+		return "", fmt.Errorf("no %q server address in %s", server, c.LogPath)
+	}
+	return string(m[1]), nil
 }
