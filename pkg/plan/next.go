@@ -44,6 +44,7 @@ func Next(in Input) Plan {
 		return p.plan()
 	}
 	p.canary()
+	p.syncRoleMetadata()
 	p.finishStatus("")
 	return p.plan()
 }

@@ -23,10 +23,11 @@ type planner struct {
 	create    *appsv1.ReplicaSet
 	scales    map[string]int32 // ReplicaSet name → replicas
 	annotate  map[string]map[string]*string
-	deletes   []string          // ReplicaSets to delete (history beyond the limit)
-	evictions []string          // pods to evict (restartAt)
-	adopt     []string          // orphaned ReplicaSets to adopt, before anything else
-	selectors map[string]string // Service name → hash
+	deletes   []string           // ReplicaSets to delete (history beyond the limit)
+	evictions []string           // pods to evict (restartAt)
+	podMeta   []PodMetadataPatch // role metadata for pod templates and pods, in order
+	adopt     []string           // orphaned ReplicaSets to adopt, before anything else
+	selectors map[string]string  // Service name → hash
 	traffic   *SetTraffic
 	events    []Event
 	requeue   time.Duration
@@ -74,6 +75,14 @@ func (p *planner) scale(rs *appsv1.ReplicaSet, replicas int32) {
 	if replicasOf(rs) != replicas {
 		p.scales[rs.Name] = replicas
 	}
+}
+
+// annotateRS asks for annotation key of rs to be value (nil removes it).
+func (p *planner) annotateRS(rs *appsv1.ReplicaSet, key string, value *string) {
+	if p.annotate[rs.Name] == nil {
+		p.annotate[rs.Name] = map[string]*string{}
+	}
+	p.annotate[rs.Name][key] = value
 }
 
 // selector asks for Service name to select the pods of hash.
@@ -143,6 +152,9 @@ func (p *planner) plan() Plan {
 	out.Actions = append(out.Actions, ups...)
 	for _, name := range sortedKeys(p.annotate) {
 		out.Actions = append(out.Actions, Action{AnnotateRS: &AnnotateReplicaSet{Name: name, Annotations: p.annotate[name]}})
+	}
+	for i := range p.podMeta {
+		out.Actions = append(out.Actions, Action{SetPodMetadata: &p.podMeta[i]})
 	}
 	out.Actions = append(out.Actions, downs...)
 	for i := range p.deletes {

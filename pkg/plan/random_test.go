@@ -76,6 +76,9 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					t.Errorf("ReplicaSet %s (%s) has %d replicas at the end, want %d", rs.Name, rs.Spec.Template.Spec.Containers[0].Image, replicasOf(rs), want)
 				}
 			}
+			if s.ro.Spec.Strategy.Canary.StableMetadata != nil {
+				expectRoles(t, s, img, "stable", int(desiredReplicas(s.ro)))
+			}
 		})
 	}
 }
@@ -104,6 +107,9 @@ func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 			}
 		}
 		opts = append(opts, withSteps(basic...))
+	}
+	if rng.IntN(2) == 0 {
+		opts = append(opts, withRoleMetadata(map[string]string{"role": "canary"}, map[string]string{"role": "stable"}))
 	}
 	return rollout("web", opts...)
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -152,9 +153,10 @@ func (s *sim) syncPods(rs *appsv1.ReplicaSet) {
 		ready = corev1.ConditionFalse
 	}
 	for int32(len(pods)) < replicasOf(rs) {
+		// Pods carry the template's metadata at the time they are created.
 		pods = append(pods, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", rs.Name, s.podSeq()), CreationTimestamp: metav1.NewTime(s.now),
-				Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hashOf(rs)}},
+				Labels: maps.Clone(rs.Spec.Template.Labels), Annotations: maps.Clone(rs.Spec.Template.Annotations)},
 		})
 	}
 	pods = pods[:replicasOf(rs)]
@@ -222,6 +224,23 @@ func (s *sim) apply(a Action) {
 					t := metav1.NewTime(s.now)
 					pod.DeletionTimestamp = &t
 					s.evicted = append(s.evicted, pod.Name)
+				}
+			}
+		}
+	case a.SetPodMetadata != nil:
+		m := a.SetPodMetadata
+		if m.ReplicaSet != "" {
+			rs := s.rsByName(m.ReplicaSet)
+			rs.Spec.Template.Labels = applyKeys(rs.Spec.Template.Labels, m.Labels)
+			rs.Spec.Template.Annotations = applyKeys(rs.Spec.Template.Annotations, m.Annotations)
+			rs.Generation++
+			return
+		}
+		for _, rs := range s.rss {
+			for _, pod := range s.podsOf[rs.Name] {
+				if pod.Name == m.Pod {
+					pod.Labels = applyKeys(pod.Labels, m.Labels)
+					pod.Annotations = applyKeys(pod.Annotations, m.Annotations)
 				}
 			}
 		}

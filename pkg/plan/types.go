@@ -34,7 +34,8 @@ type Input struct {
 	Traffic *TrafficState
 	// AnalysisRuns are those the Rollout owns.
 	AnalysisRuns []*v1alpha1.AnalysisRun
-	// Pods are the Rollout's pods, needed only for restartAt; may be nil otherwise.
+	// Pods are the Rollout's pods, needed only for restartAt and role metadata (see
+	// NeedsPods); may be nil otherwise.
 	Pods []*corev1.Pod
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
@@ -81,6 +82,7 @@ type Action struct {
 	SetTraffic       *SetTraffic         `json:"setTraffic,omitempty"`
 	EvictPod         *string             `json:"evictPod,omitempty"`
 	AdoptReplicaSet  *string             `json:"adoptReplicaSet,omitempty"`
+	SetPodMetadata   *PodMetadataPatch   `json:"setPodMetadata,omitempty"`
 }
 
 // ScaleReplicaSet sets a ReplicaSet's replicas.

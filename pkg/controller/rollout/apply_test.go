@@ -107,6 +107,35 @@ func TestApplyEachAction(t *testing.T) {
 				}
 			},
 		},
+		"role metadata on a pod template: set one label, remove another": {
+			objs: []runtime.Object{func() runtime.Object {
+				rs := testRS(ro, "web-abc", "abc", 1, nil)
+				rs.Spec.Template.Labels["role"] = "canary"
+				return rs
+			}()},
+			action: plan.Action{SetPodMetadata: &plan.PodMetadataPatch{ReplicaSet: "web-abc",
+				Labels: map[string]*string{"role": nil, "tier": ptr("stable")}}},
+			check: func(t *testing.T, f *fixture) {
+				l := f.replicaSet("web-abc").Spec.Template.Labels
+				if _, ok := l["role"]; ok || l["tier"] != "stable" || l[hashLabel] != "abc" {
+					t.Errorf("template labels = %v", l)
+				}
+			},
+		},
+		"role metadata on a pod": {
+			objs: []runtime.Object{testPod(testRS(ro, "web-abc", "abc", 1, nil), "web-abc-1", time.Time{})},
+			action: plan.Action{SetPodMetadata: &plan.PodMetadataPatch{Pod: "web-abc-1",
+				Labels: map[string]*string{"role": ptr("stable")}, Annotations: map[string]*string{"note": ptr("x")}}},
+			check: func(t *testing.T, f *fixture) {
+				pod, err := f.kube.CoreV1().Pods(ns).Get(context.Background(), "web-abc-1", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pod.Labels["role"] != "stable" || pod.Annotations["note"] != "x" || pod.Labels[hashLabel] != "abc" {
+					t.Errorf("pod metadata = %v %v", pod.Labels, pod.Annotations)
+				}
+			},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -141,6 +170,8 @@ func TestApplyWritesNothingWhenInEffect(t *testing.T) {
 		plan.Action{SetSelector: &plan.SetServiceSelector{Service: "web-stable", Hash: "old"}},
 		plan.Action{SetSelector: &plan.SetServiceSelector{Service: "web-canary", Hash: ""}},
 		plan.Action{EvictPod: ptr("web-abc-gone")},
+		plan.Action{SetPodMetadata: &plan.PodMetadataPatch{ReplicaSet: "web-abc", Labels: map[string]*string{"role": nil}}},
+		plan.Action{SetPodMetadata: &plan.PodMetadataPatch{Pod: "web-abc-gone", Labels: map[string]*string{"role": ptr("x")}}},
 	)
 	if err != nil {
 		t.Fatal(err)

@@ -390,6 +390,8 @@ func testRS(owner *v1alpha1.Rollout, name, hash string, replicas int32, annotati
 		Spec: appsv1.ReplicaSetSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{
+				Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash}}},
 		},
 		Status: appsv1.ReplicaSetStatus{Replicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas},
 	}

@@ -35,7 +35,7 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 		}
 	}
 
-	if ro.Spec.RestartAt != nil {
+	if plan.NeedsPods(ro, rss) {
 		in.Pods = c.podsOf(ro.Namespace, rss)
 	}
 

@@ -198,13 +198,15 @@ func stripRollout(obj any) (any, error) {
 }
 
 // stripOwned keeps the whole of a ReplicaSet but its managedFields, and of a Pod only
-// what a restartAt needs: identity, labels, owners, times and the Ready condition.
+// what restartAt and role metadata need: identity, labels, annotations (but kubectl's
+// last-applied copy), owners, times and the Ready condition.
 func stripOwned(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *appsv1.ReplicaSet:
 		o.ManagedFields = nil
 		return o, nil
 	case *corev1.Pod:
+		delete(o.Annotations, lastApplied)
 		return minimalPod(o), nil
 	}
 	return obj, nil
@@ -217,6 +219,7 @@ func minimalPod(pod *corev1.Pod) *corev1.Pod {
 		UID:               pod.UID,
 		ResourceVersion:   pod.ResourceVersion,
 		Labels:            pod.Labels,
+		Annotations:       pod.Annotations,
 		OwnerReferences:   pod.OwnerReferences,
 		CreationTimestamp: pod.CreationTimestamp,
 		DeletionTimestamp: pod.DeletionTimestamp,
