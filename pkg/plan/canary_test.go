@@ -506,6 +506,18 @@ func TestTrafficRouterProblem(t *testing.T) {
 	}
 	expect(t, "weight", s.weight(), 0)
 	expect(t, "step", step(s), 0)
+	c := findCondition(s.ro.Status.Conditions, v1alpha1.TrafficRoutingError)
+	if c == nil || c.Status != corev1.ConditionTrue || c.Message != s.traffic.Problem {
+		t.Errorf("TrafficRoutingError condition = %+v, want True with the router's message", c)
+	}
+
+	s.traffic.Problem = "" // the user deleted the foreign Ingress
+	s.settle()
+	expect(t, "phase once the router can act", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	expect(t, "weight", s.weight(), 20)
+	if c := findCondition(s.ro.Status.Conditions, v1alpha1.TrafficRoutingError); c != nil {
+		t.Errorf("TrafficRoutingError condition kept after the problem went: %+v", c)
+	}
 }
 
 // A Rollout deleted with --cascade=orphan and created again adopts its ReplicaSets: same

@@ -49,6 +49,11 @@ func (p *planner) finishStatus(blocked string) {
 	} else {
 		p.removeCondition(v1alpha1.InvalidSpec)
 	}
+	if trafficProblem != "" {
+		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, ReasonTrafficRouterError, trafficProblem)
+	} else {
+		p.removeCondition(v1alpha1.TrafficRoutingError)
+	}
 	deadlineExceeded := p.progress(blocked != "" || healthy || paused || s.Abort)
 	p.conditionIf(v1alpha1.RolloutAvailable, s.AvailableReplicas >= replicas, ReasonAvailable, "Rollout has minimum availability", ReasonNotAvailable, "Rollout does not have minimum availability")
 	p.conditionIf(v1alpha1.RolloutHealthy, healthy, ReasonHealthy, "Rollout is healthy", ReasonNotHealthy, "Rollout is not healthy")

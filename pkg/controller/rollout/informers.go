@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
 )
@@ -24,7 +25,8 @@ const (
 	// as stable, canary, active or preview Service.
 	indexRolloutByService = "rolloutByService"
 	// indexRolloutByIngress maps "namespace/ingress" to the Rollouts naming that Ingress
-	// as an nginx stable Ingress.
+	// as an nginx stable Ingress, or whose canary Ingress has that name (so that the
+	// deletion of a foreign Ingress in the way lets the Rollout go on at once).
 	indexRolloutByIngress = "rolloutByIngress"
 	// indexByControllerUID maps a controller owner's UID to the objects it controls.
 	indexByControllerUID = "byControllerUID"
@@ -139,7 +141,13 @@ func rolloutIngresses(obj any) ([]string, error) {
 		return nil, nil
 	}
 	n := c.TrafficRouting.Nginx
-	return namespacedKeys(ro.Namespace, append([]string{n.StableIngress}, n.StableIngresses...)), nil
+	names := append([]string{n.StableIngress}, n.StableIngresses...)
+	for _, stable := range names {
+		if stable != "" {
+			names = append(names, nginx.CanaryIngressName(ro.Name, stable))
+		}
+	}
+	return namespacedKeys(ro.Namespace, names), nil
 }
 
 // namespacedKeys is "namespace/name" for each distinct non-empty name.
