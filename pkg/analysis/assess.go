@@ -62,7 +62,7 @@ func Assess(in Input, outcomes []Outcome) Assessment {
 		results[i].DryRun = sets[i].dryRun
 	}
 	for _, o := range outcomes {
-		record(&results[o.Metric], &in.Metrics[o.Metric], o, in.Secrets, now)
+		recordOutcome(&results[o.Metric], &in.Metrics[o.Metric], o, in.Secrets, now)
 	}
 	for i := range results {
 		r := &results[i]
@@ -100,8 +100,8 @@ func Assess(in Input, outcomes []Outcome) Assessment {
 	return a
 }
 
-// record turns one provider outcome into a measurement of r and counts it.
-func record(r *v1alpha1.MetricResult, m *v1alpha1.Metric, o Outcome, secrets []string, now metav1.Time) {
+// recordOutcome turns one provider outcome into a measurement of r and counts it.
+func recordOutcome(r *v1alpha1.MetricResult, m *v1alpha1.Metric, o Outcome, secrets []string, now metav1.Time) {
 	res := o.Result
 	meas := v1alpha1.Measurement{
 		StartedAt: &now,
