@@ -40,6 +40,13 @@ func (f ActorFunc) Act(ctx context.Context, namespace, name string, action Actio
 	return f(ctx, namespace, name, action)
 }
 
+// Refused wraps the error of an action that changes nothing in the rollout's present
+// state (promote with no step left, retry of a rollout that was not aborted): 409.
+type Refused struct{ Err error }
+
+func (r Refused) Error() string { return r.Err.Error() }
+func (r Refused) Unwrap() error { return r.Err }
+
 // ErrUnknownAction is returned for a verb that is not one of Actions.
 var ErrUnknownAction = errors.New("unknown action")
 
@@ -58,6 +65,9 @@ func statusOf(err error) int {
 	var st apierrors.APIStatus
 	if errors.As(err, &st) && st.Status().Code >= 400 {
 		return int(st.Status().Code)
+	}
+	if errors.As(err, new(Refused)) {
+		return http.StatusConflict
 	}
 	if errors.Is(err, ErrUnknownAction) {
 		return http.StatusBadRequest

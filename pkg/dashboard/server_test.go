@@ -208,6 +208,7 @@ func TestActionErrors(t *testing.T) {
 	}{
 		"forbidden by RBAC": {"abort", forbidden, http.StatusForbidden, `User \"viewer\" cannot patch`},
 		"not found":         {"abort", apierrors.NewNotFound(schema.GroupResource{Resource: "rollouts"}, "web"), http.StatusNotFound, "not found"},
+		"nothing to do":     {"retry", Refused{errors.New("rollout web is not aborted: nothing to do")}, http.StatusConflict, "nothing to do"},
 		"plain failure":     {"retry", errors.New("rollout web is not aborted"), http.StatusInternalServerError, "not aborted"},
 		"unknown verb":      {"explode", nil, http.StatusBadRequest, "unknown action"},
 	}

@@ -103,4 +103,3 @@ func send(w http.ResponseWriter, f http.Flusher, buf *bytes.Buffer) bool {
 	f.Flush()
 	return true
 }
-
