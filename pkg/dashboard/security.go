@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/sirupsen/logrus"
 )
 
 // TokenHeader carries the session token on every mutating request.
@@ -28,6 +30,7 @@ type guard struct {
 	hosts    map[string]bool // accepted Host values, lower case, with port
 	token    string
 	readOnly bool
+	log      *logrus.Entry
 }
 
 // newToken returns 32 random bytes, hex encoded.
@@ -90,7 +93,7 @@ func (g *guard) wrap(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
 			"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		if !g.hosts[strings.ToLower(r.Host)] {
-			writeError(w, http.StatusMisdirectedRequest,
+			g.refuse(w, r, http.StatusMisdirectedRequest,
 				fmt.Sprintf("Host %q is not the address this dashboard serves on", r.Host))
 			return
 		}
@@ -99,17 +102,25 @@ func (g *guard) wrap(next http.Handler) http.Handler {
 			return
 		}
 		if g.readOnly {
-			writeError(w, http.StatusForbidden, "the dashboard runs with --read-only: actions are disabled")
+			g.refuse(w, r, http.StatusForbidden, "the dashboard runs with --read-only: actions are disabled")
 			return
 		}
 		if origin := r.Header.Get("Origin"); origin != "http://"+r.Host {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("Origin %q is not this dashboard's origin", origin))
+			g.refuse(w, r, http.StatusForbidden, fmt.Sprintf("Origin %q is not this dashboard's origin", origin))
 			return
 		}
 		if subtle.ConstantTimeCompare([]byte(r.Header.Get(TokenHeader)), []byte(g.token)) != 1 {
-			writeError(w, http.StatusForbidden, "missing or wrong session token: reload the page")
+			g.refuse(w, r, http.StatusForbidden, "missing or wrong session token: reload the page")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuse answers a refused request and logs it: a refusal is either a stale page or
+// someone trying.
+func (g *guard) refuse(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	g.log.WithFields(logrus.Fields{"method": r.Method, "path": r.URL.Path, "host": r.Host,
+		"origin": r.Header.Get("Origin"), "status": status}).Warn("refused: " + reason)
+	writeError(w, status, reason)
 }

@@ -79,7 +79,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
-	s.guard = &guard{hosts: hosts, token: token, readOnly: s.opts.ReadOnly}
+	s.guard = &guard{hosts: hosts, token: token, readOnly: s.opts.ReadOnly, log: s.opts.Log}
 	pg, err := newPages(token, s.opts.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("front end: %w", err)
