@@ -140,7 +140,7 @@ func TestActions(t *testing.T) {
 			},
 			next: "all 4 replicas",
 		},
-		"promote past every step refuses": {ro: rollout(4), action: promote(false), nothing: true},
+		"promote past every step refuses":     {ro: rollout(4), action: promote(false), nothing: true},
 		"promote of a stable rollout refuses": {ro: rollout(0, stable), action: promote(false), nothing: true},
 		"promote --full sets promoteFull and clears pauses": {
 			ro: rollout(1, pausedAtStep, specPaused), action: promote(true),
