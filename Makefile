@@ -66,3 +66,23 @@ demo: kube-bin build
 
 clean:
 	rm -rf $(BIN)
+
+# --- dashboard front end (ui/, embedded by pkg/dashboard) -------------------------------
+.PHONY: ui ui-test ui-deps
+build: ui
+test: ui-test
+e2e: ui-deps
+
+## ui: npm ci (when package-lock.json changed) and vite build into pkg/dashboard/assets/dist
+ui:
+	hack/ui-deps.sh npm
+	cd ui && npm run --silent build
+
+## ui-test: the front end's unit tests (vitest)
+ui-test:
+	hack/ui-deps.sh npm
+	cd ui && npm test --silent
+
+## ui-deps: Debian's chromium for the browser e2e, and ui/node_modules
+ui-deps:
+	hack/ui-deps.sh
