@@ -19,7 +19,7 @@ type SecretGetter func(ctx context.Context, namespace, name, key string) (string
 // ResolveArgs returns the value of each of a run's arguments: its value, or a key of a
 // Secret in the run's namespace (valueFrom.secretKeyRef). It also returns the values read
 // from Secrets, which are masked wherever a measurement records text. A fieldRef is
-// resolved by the Rollout controller before it creates the run (RolloutArgs); one left
+// resolved by the Rollout controller before it creates the run (runspec.RolloutArgs); one left
 // in a run is an error, as is an argument with no value.
 func ResolveArgs(ctx context.Context, namespace string, args []v1alpha1.Argument, get SecretGetter) (map[string]string, []string, error) {
 	values := make(map[string]string, len(args))

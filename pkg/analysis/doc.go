@@ -14,7 +14,7 @@
 //     completes, and asks the workqueue for a delayed requeue at the next due time.
 //     Nothing sleeps and nothing polls: Job progress arrives through the Job watch.
 //
-// For the Rollout controller: NewRun builds a run from templates and arguments, and
-// RolloutArgs resolves a rollout's analysis arguments (podTemplateHashValue, fieldRef).
+// For the Rollout controller: pkg/analysis/runspec builds a run from templates and
+// arguments (NewRun) and resolves a rollout's analysis arguments (RolloutArgs).
 // A rollout reads the run's status.phase and status.message.
 package analysis
