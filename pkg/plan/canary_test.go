@@ -301,11 +301,6 @@ func TestBlockedRollouts(t *testing.T) {
 			mutate:  func(s *sim) { delete(s.svcs, "web-stable") },
 			message: "InvalidSpec: spec.strategy.canary: Service web-stable not found",
 		},
-		"analysis step": {
-			ro: rollout("web", withSteps(v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{
-				Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "x"}}}})),
-			message: "InvalidSpec: spec.strategy.canary.steps[0].analysis: analysis steps are not run by this version of the controller yet",
-		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

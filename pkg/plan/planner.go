@@ -20,17 +20,23 @@ type planner struct {
 	// status is the status being computed, starting from the Rollout's.
 	status v1alpha1.RolloutStatus
 
-	create    *appsv1.ReplicaSet
-	scales    map[string]int32 // ReplicaSet name → replicas
-	annotate  map[string]map[string]*string
-	deletes   []string           // ReplicaSets to delete (history beyond the limit)
-	evictions []string           // pods to evict (restartAt)
-	podMeta   []PodMetadataPatch // role metadata for pod templates and pods, in order
-	adopt     []string           // orphaned ReplicaSets to adopt, before anything else
-	selectors map[string]string  // Service name → hash
-	traffic   *SetTraffic
-	events    []Event
-	requeue   time.Duration
+	create     *appsv1.ReplicaSet
+	scales     map[string]int32 // ReplicaSet name → replicas
+	annotate   map[string]map[string]*string
+	deletes    []string                // ReplicaSets to delete (history beyond the limit)
+	evictions  []string                // pods to evict (restartAt)
+	podMeta    []PodMetadataPatch      // role metadata for pod templates and pods, in order
+	runs       []*v1alpha1.AnalysisRun // AnalysisRuns to create
+	terminate  []string                // AnalysisRuns to terminate
+	deleteRuns []string                // finished AnalysisRuns beyond the history limits
+	// analysisErr is why a run the rollout needs cannot be built: Next then plans the
+	// rollout as blocked.
+	analysisErr string
+	adopt       []string          // orphaned ReplicaSets to adopt, before anything else
+	selectors   map[string]string // Service name → hash
+	traffic     *SetTraffic
+	events      []Event
+	requeue     time.Duration
 }
 
 func newPlanner(in Input) *planner {
@@ -150,6 +156,9 @@ func (p *planner) plan() Plan {
 		}
 	}
 	out.Actions = append(out.Actions, ups...)
+	for _, run := range p.runs {
+		out.Actions = append(out.Actions, Action{CreateAnalysisRun: run})
+	}
 	for _, name := range sortedKeys(p.annotate) {
 		out.Actions = append(out.Actions, Action{AnnotateRS: &AnnotateReplicaSet{Name: name, Annotations: p.annotate[name]}})
 	}
@@ -162,6 +171,12 @@ func (p *planner) plan() Plan {
 	}
 	for i := range p.evictions {
 		out.Actions = append(out.Actions, Action{EvictPod: &p.evictions[i]})
+	}
+	for i := range p.terminate {
+		out.Actions = append(out.Actions, Action{TerminateAnalysisRun: &p.terminate[i]})
+	}
+	for i := range p.deleteRuns {
+		out.Actions = append(out.Actions, Action{DeleteAnalysisRun: &p.deleteRuns[i]})
 	}
 	out.Status = p.status
 	out.Events = p.events

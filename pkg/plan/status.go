@@ -70,6 +70,14 @@ func (p *planner) finishStatus(blocked string) {
 		}
 	case s.Abort:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
+		for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus} {
+			if keepFailed(st) != nil {
+				s.Message += fmt.Sprintf(": AnalysisRun %s %s", st.Name, st.Status)
+				if st.Message != "" {
+					s.Message += ": " + st.Message
+				}
+			}
+		}
 	case deadlineExceeded:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", ReasonProgressDeadline, rsName(p))
 	case ro.Spec.Paused:

@@ -69,6 +69,12 @@ func (c *Controller) applyAction(ctx context.Context, ro *v1alpha1.Rollout, a pl
 		return c.adoptReplicaSet(ctx, ro, *a.AdoptReplicaSet)
 	case a.SetPodMetadata != nil:
 		return c.setPodMetadata(ctx, ro, a.SetPodMetadata)
+	case a.CreateAnalysisRun != nil:
+		return c.createAnalysisRun(ctx, ro, a.CreateAnalysisRun)
+	case a.TerminateAnalysisRun != nil:
+		return c.terminateAnalysisRun(ctx, ro, *a.TerminateAnalysisRun)
+	case a.DeleteAnalysisRun != nil:
+		return c.deleteAnalysisRun(ctx, ro, *a.DeleteAnalysisRun)
 	}
 	return errors.New("empty action")
 }
@@ -326,6 +332,12 @@ func describe(a plan.Action) string {
 		return "set role metadata on the pod template of ReplicaSet " + a.SetPodMetadata.ReplicaSet
 	case a.SetPodMetadata != nil:
 		return "set role metadata on pod " + a.SetPodMetadata.Pod
+	case a.CreateAnalysisRun != nil:
+		return "create AnalysisRun " + a.CreateAnalysisRun.Name
+	case a.TerminateAnalysisRun != nil:
+		return "terminate AnalysisRun " + *a.TerminateAnalysisRun
+	case a.DeleteAnalysisRun != nil:
+		return "delete AnalysisRun " + *a.DeleteAnalysisRun
 	case a.AdoptReplicaSet != nil:
 		return "adopt ReplicaSet " + *a.AdoptReplicaSet
 	}

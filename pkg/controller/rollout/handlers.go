@@ -46,6 +46,18 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			UpdateFunc: changed(func(old, cur any) { c.ingressChanged(old); c.ingressChanged(cur) }),
 			DeleteFunc: c.ingressChanged,
 		}},
+		{inf.AnalysisRuns, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueOwner,
+			UpdateFunc: changed(c.analysisRunUpdated),
+			DeleteFunc: c.enqueueOwner,
+		}},
+		{inf.AnalysisTemplates, templateHandler(c)},
+	}
+	if inf.ClusterAnalysisTemplates != nil {
+		handlers = append(handlers, struct {
+			informer cache.SharedIndexInformer
+			handler  cache.ResourceEventHandlerFuncs
+		}{inf.ClusterAnalysisTemplates, templateHandler(c)})
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -191,5 +203,13 @@ func (c *Controller) enqueueIndexed(index string, obj any) {
 	}
 	for _, o := range ros {
 		c.enqueue(o)
+	}
+}
+
+func templateHandler(c *Controller) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.templateChanged,
+		UpdateFunc: changed(func(_, cur any) { c.templateChanged(cur) }),
+		DeleteFunc: c.templateChanged,
 	}
 }
