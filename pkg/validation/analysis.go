@@ -84,7 +84,7 @@ func metric(p *field.Path, m *v1alpha1.Metric) field.ErrorList {
 		name string
 		v    v1alpha1.DurationString
 	}{{"interval", m.Interval}, {"initialDelay", m.InitialDelay}} {
-		if d.v == "" {
+		if d.v == "" || argRef.MatchString(string(d.v)) {
 			continue
 		}
 		if _, err := ParseDuration(d.v); err != nil {

@@ -4,6 +4,8 @@ package analysis
 
 import (
 	"context"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +160,20 @@ func metricResult(t *testing.T, run *v1alpha1.AnalysisRun, name string) v1alpha1
 	}
 	t.Fatalf("run %s has no result for metric %s: %+v", run.Name, name, run.Status.MetricResults)
 	return v1alpha1.MetricResult{}
+}
+
+// sampleValue is the single number of a recorded vector value such as "[0.99]".
+func sampleValue(t *testing.T, value string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(value, "["), "]"), 64)
+	if err != nil {
+		t.Fatalf("value %q is not a one-sample vector: %v", value, err)
+	}
+	return f
+}
+
+// near reports whether a recorded one-sample value is want, up to float rounding.
+func near(t *testing.T, value string, want float64) bool {
+	t.Helper()
+	return math.Abs(sampleValue(t, value)-want) < 1e-9*math.Max(1, math.Abs(want))
 }

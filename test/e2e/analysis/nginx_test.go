@@ -21,11 +21,12 @@ func TestNginxTemplates(t *testing.T) {
 	tests := map[string]struct {
 		errorRatio, latency float64
 		want                v1alpha1.AnalysisPhase
-		wantMessage         []string
+		// wantRate and wantMillis are the success rate (percent) and mean latency the
+		// templates must compute from the canary's series alone.
+		wantRate, wantMillis float64
 	}{
-		"healthy canary": {errorRatio: 0.005, latency: 0.12, want: v1alpha1.AnalysisPhaseSuccessful},
-		"broken canary": {errorRatio: 0.1, latency: 0.8, want: v1alpha1.AnalysisPhaseFailed, wantMessage: []string{
-			`metric "request-success-rate" Failed: value [90]`, `metric "request-duration" Failed: value [800]`}},
+		"healthy canary": {errorRatio: 0.005, latency: 0.12, want: v1alpha1.AnalysisPhaseSuccessful, wantRate: 99.5, wantMillis: 120},
+		"broken canary":  {errorRatio: 0.1, latency: 0.8, want: v1alpha1.AnalysisPhaseFailed, wantRate: 90, wantMillis: 800},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -36,16 +37,19 @@ func TestNginxTemplates(t *testing.T) {
 			runFromTemplates(e, "nginx", []string{"cluster:serin-nginx-request-success-rate", "cluster:serin-nginx-request-duration"},
 				args("namespace", e.Namespace, "ingress", "web", "interval", "5s", "prometheus-address", prom.URL))
 			run := waitPhase(e, "nginx", tc.want)
-			for _, w := range tc.wantMessage {
-				if !strings.Contains(run.Status.Message, w) {
-					t.Errorf("message %q lacks %q", run.Status.Message, w)
-				}
+			rate := metricResult(t, run, "request-success-rate").Measurements[0]
+			dur := metricResult(t, run, "request-duration").Measurements[0]
+			if !near(t, rate.Value, tc.wantRate) || !near(t, dur.Value, tc.wantMillis) {
+				t.Errorf("values %s and %s, want [%v] and [%v]", rate.Value, dur.Value, tc.wantRate, tc.wantMillis)
 			}
-			if tc.want == v1alpha1.AnalysisPhaseSuccessful {
-				rate := metricResult(t, run, "request-success-rate").Measurements[0]
-				dur := metricResult(t, run, "request-duration").Measurements[0]
-				if rate.Value != "[99.5]" || dur.Value != "[120]" {
-					t.Errorf("values %s and %s, want [99.5] and [120]", rate.Value, dur.Value)
+			if tc.want == v1alpha1.AnalysisPhaseFailed {
+				for _, w := range []string{
+					`metric "request-success-rate" Failed: value ` + rate.Value + `: successCondition "len(result) > 0 && result[0] >= 99" is false`,
+					`metric "request-duration" Failed: value ` + dur.Value + `: successCondition "len(result) > 0 && result[0] <= 500" is false`,
+				} {
+					if !strings.Contains(run.Status.Message, w) {
+						t.Errorf("message %q lacks %q", run.Status.Message, w)
+					}
 				}
 			}
 		})

@@ -59,7 +59,7 @@ func TestPrometheusLowErrorRateSucceeds(t *testing.T) {
 	}
 	m := r.Measurements[1]
 	wantQuery := fmt.Sprintf(`app="%s",code!~"5.."`, e.Namespace)
-	if !strings.Contains(m.Query, wantQuery) || m.Value != "[0.99]" ||
+	if !strings.Contains(m.Query, wantQuery) || !near(t, m.Value, 0.99) ||
 		m.Condition != `successCondition "result[0] >= 0.95" is true` || m.FinishedAt == nil {
 		t.Errorf("measurement %+v", m)
 	}
@@ -80,7 +80,11 @@ func TestPrometheusHighErrorRateFails(t *testing.T) {
 	runFromTemplates(e, "high-errors", []string{"success-rate"}, args("app", e.Namespace, "prometheus", prom.URL))
 	run := waitPhase(e, "high-errors", v1alpha1.AnalysisPhaseFailed)
 
-	for _, want := range []string{`metric "success-rate" Failed`, "value [0.7", `successCondition "result[0] >= 0.95" is false`, "more than failureLimit 0"} {
+	m := metricResult(t, run, "success-rate").Measurements[0]
+	if !near(t, m.Value, 0.7) {
+		t.Errorf("value %s, want [0.7]", m.Value)
+	}
+	for _, want := range []string{`metric "success-rate" Failed`, "value " + m.Value, `successCondition "result[0] >= 0.95" is false`, "more than failureLimit 0"} {
 		if !strings.Contains(run.Status.Message, want) {
 			t.Errorf("message %q lacks %q", run.Status.Message, want)
 		}
@@ -102,7 +106,9 @@ func TestPrometheusInconclusive(t *testing.T) {
 	e.Given().Apply(successRate(1, "result[0] < 0.5", ""))
 	runFromTemplates(e, "unsure", []string{"success-rate"}, args("app", e.Namespace, "prometheus", prom.URL))
 	run := waitPhase(e, "unsure", v1alpha1.AnalysisPhaseInconclusive)
-	if !strings.Contains(run.Status.Message, `failureCondition "result[0] < 0.5" is false`) || !strings.Contains(run.Status.Message, "value [0.8]") {
+	m := metricResult(t, run, "success-rate").Measurements[0]
+	if !near(t, m.Value, 0.8) || !strings.Contains(run.Status.Message, `failureCondition "result[0] < 0.5" is false`) ||
+		!strings.Contains(run.Status.Message, "value "+m.Value) {
 		t.Errorf("message %q", run.Status.Message)
 	}
 	waitEvent(e, "unsure", "AnalysisRunInconclusive")
