@@ -125,5 +125,3 @@ func (t *traffic) waitScrapes(name string, n int, deadline time.Duration) error 
 		}
 	}
 }
-
-func (t *traffic) close() { t.srv.Close() }
