@@ -163,3 +163,26 @@ func asInt(v any) (int, error) {
 	}
 	return 0, fmt.Errorf("asInt(%v): %T is %w", v, v, errNotNumber)
 }
+
+// CheckCondition reports whether a successCondition or failureCondition compiles, before
+// any result exists: its {{args.NAME}} references are replaced by a number and `result`
+// may be of any type. It catches syntax errors and unknown functions or variables, not
+// type errors that depend on the result.
+func CheckCondition(condition string) error {
+	src := argPattern.ReplaceAllString(condition, "0")
+	if _, err := expr.Compile(src, expr.Env(checkEnv{}), expr.AsBool()); err != nil {
+		return firstLine(err)
+	}
+	return nil
+}
+
+// checkEnv is conditionEnv with result of unknown type, for CheckCondition.
+type checkEnv struct {
+	Result  any                        `expr:"result"`
+	IsNaN   func(any) (bool, error)    `expr:"isNaN"`
+	IsInf   func(any) (bool, error)    `expr:"isInf"`
+	IsNil   func(any) bool             `expr:"isNil"`
+	AsInt   func(any) (int, error)     `expr:"asInt"`
+	AsFloat func(any) (float64, error) `expr:"asFloat"`
+	Default func(v, fallback any) any  `expr:"default"`
+}

@@ -79,3 +79,20 @@ func TestEvaluateRecordsWhatEachConditionGave(t *testing.T) {
 		t.Errorf("text %q, want %q", text, want)
 	}
 }
+
+func TestCheckCondition(t *testing.T) {
+	for cond, want := range map[string]string{
+		"result[0] >= 0.95":                       "",
+		"result[0] >= {{args.threshold}}":         "",
+		"all(result, {# < 1}) && len(result) > 0": "",
+		"isNaN(result[0]) || result == nil":       "",
+		"result[0] >=":                            "unexpected token EOF",
+		"resutl[0] > 1":                           "unknown name resutl",
+		"nosuch(result)":                          "unknown name nosuch",
+	} {
+		err := CheckCondition(cond)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("CheckCondition(%q) = %v, want %q", cond, err, want)
+		}
+	}
+}

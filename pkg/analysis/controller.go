@@ -73,8 +73,10 @@ type Controller struct {
 	providers provider.Registry
 	clock     clock.Clock
 	runs      serinlisters.AnalysisRunLister
-	synced    func() bool
-	queue     workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	// runsIndexer is the cache behind runs (tests put runs in it).
+	runsIndexer cache.Indexer
+	synced      func() bool
+	queue       workqueue.TypedRateLimitingInterface[cache.ObjectName]
 }
 
 // New builds the controller and registers its event handlers: a run's changes enqueue
@@ -89,8 +91,9 @@ func New(cfg Config) (*Controller, error) {
 	c := &Controller{
 		kube: cfg.Kube, serin: cfg.Serin, recorder: cfg.Recorder, log: cfg.Log,
 		providers: cfg.Providers, clock: cfg.Clock,
-		runs:   serinlisters.NewAnalysisRunLister(cfg.Informers.Runs.GetIndexer()),
-		synced: cfg.Informers.HasSynced,
+		runs:        serinlisters.NewAnalysisRunLister(cfg.Informers.Runs.GetIndexer()),
+		runsIndexer: cfg.Informers.Runs.GetIndexer(),
+		synced:      cfg.Informers.HasSynced,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "analysisruns"}),

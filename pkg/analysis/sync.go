@@ -35,8 +35,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	outcomes := c.measure(ctx, in, tasks)
 	a := Assess(in, outcomes)
 	for _, o := range outcomes {
+		errText := ""
+		if o.Result.Err != nil {
+			errText = mask(o.Result.Err.Error(), in.Secrets)
+		}
 		log.WithFields(logrus.Fields{"metric": in.Metrics[o.Metric].Name, "index": o.Index,
-			"terminate": o.Terminate, "value": mask(o.Result.Value, in.Secrets), "error": o.Result.Err}).Debug("measured")
+			"terminate": o.Terminate, "value": mask(o.Result.Value, in.Secrets), "error": errText}).Debug("measured")
 	}
 	if !apiequality.Semantic.DeepEqual(cached.Status, a.Status) {
 		run.Status = a.Status

@@ -50,10 +50,11 @@ func (p *Provider) Measure(ctx context.Context, req provider.Request) provider.R
 	if pm.Timeout != nil {
 		timeout = time.Duration(*pm.Timeout) * time.Second
 	}
-	client, err := api.NewClient(api.Config{
-		Address:      pm.Address,
-		RoundTripper: headerTransport(pm.Headers, pm.Insecure),
-	})
+	rt, base := headerTransport(pm.Headers, pm.Insecure)
+	// A transport per measurement (its TLS and headers are the metric's): close its
+	// connections when done, or every measurement would leave one open.
+	defer base.CloseIdleConnections()
+	client, err := api.NewClient(api.Config{Address: pm.Address, RoundTripper: rt})
 	if err != nil {
 		res.Err = fmt.Errorf("prometheus address %q: %w", pm.Address, err)
 		return res
@@ -105,14 +106,15 @@ func FormatList(values []float64) string {
 
 func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
-// headerTransport adds the metric's headers to every request.
-func headerTransport(headers []v1alpha1.WebMetricHeader, insecure bool) http.RoundTripper {
+// headerTransport adds the metric's headers to every request; it also returns the
+// underlying transport, whose idle connections the caller closes.
+func headerTransport(headers []v1alpha1.WebMetricHeader, insecure bool) (http.RoundTripper, *http.Transport) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	if insecure {
 		base.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
 	if len(headers) == 0 {
-		return base
+		return base, base
 	}
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
@@ -120,7 +122,7 @@ func headerTransport(headers []v1alpha1.WebMetricHeader, insecure bool) http.Rou
 			r.Header.Set(h.Key, h.Value)
 		}
 		return base.RoundTrip(r)
-	})
+	}), base
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -78,6 +78,7 @@ func (p *Provider) Measure(ctx context.Context, req provider.Request) provider.R
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 		client.Transport = t
+		defer t.CloseIdleConnections()
 	}
 	resp, err := client.Do(r)
 	if err != nil {
