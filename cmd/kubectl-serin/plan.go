@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/serin-dev/serin/pkg/actions"
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan/preview"
+	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+)
+
+func newPlanCmd(o *rootOptions) *cobra.Command {
+	var files []string
+	var fromCluster bool
+	var output string
+	cmd := &cobra.Command{
+		Use:   "plan -f FILE [--from-cluster]",
+		Short: "Preview what each canary step will do, with the controller's own decisions",
+		Long: "plan runs the controller's step machine (pkg/plan) over a simulated cluster where pods\n" +
+			"become available at once, pauses are promoted and timed pauses run out, and shows per\n" +
+			"step the ReplicaSet sizes, traffic weights, header routes, Service selectors and the\n" +
+			"canary Ingress the controller writes. Offline, the Rollout's template is taken as an\n" +
+			"update of a stable revision running every replica; --from-cluster starts from the\n" +
+			"Rollout, ReplicaSets, Services and Ingresses in the cluster, with the file's spec.",
+		Example: "  kubectl serin plan -f examples/canary-nginx/\n  kubectl serin plan -f rollout.yaml --from-cluster -o yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output, "json", "yaml"); err != nil {
+				return err
+			}
+			m, err := readManifests(files, o.streams.In)
+			if err != nil {
+				return err
+			}
+			ro := m.Rollouts[0]
+			var start preview.Cluster
+			var notes []string
+			if fromCluster {
+				start, err = clusterStart(cmd.Context(), o, ro)
+			} else {
+				if ro.Namespace == "" {
+					ro.Namespace = "default"
+				}
+				start, notes = preview.Offline(ro, m.Services, m.Ingresses)
+			}
+			if err != nil {
+				return err
+			}
+			pv, err := preview.Run(start, time.Now())
+			if err != nil {
+				return err
+			}
+			pv.Notes = append(notes, pv.Notes...)
+			if output != "" {
+				return printData(o.streams.Out, output, pv)
+			}
+			return renderPlan(o, pv)
+		},
+	}
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory holding one Rollout (and its Services and Ingresses); - for stdin")
+	cmd.Flags().BoolVar(&fromCluster, "from-cluster", false, "start from the Rollout's current state in the cluster")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml: every step with the full canary Ingresses")
+	return cmd
+}
+
+func readManifests(paths []string, stdin io.Reader) (preview.Manifests, error) {
+	var m preview.Manifests
+	if len(paths) == 0 {
+		return m, fmt.Errorf("plan needs -f FILE or DIR holding a Rollout")
+	}
+	for _, p := range paths {
+		files := []string{p}
+		if info, err := os.Stat(p); err == nil && info.IsDir() {
+			files, _ = filepath.Glob(filepath.Join(p, "*.yaml"))
+			more, _ := filepath.Glob(filepath.Join(p, "*.yml"))
+			files = append(files, more...)
+		}
+		for _, f := range files {
+			var data []byte
+			var err error
+			if f == "-" {
+				data, err = io.ReadAll(stdin)
+			} else {
+				data, err = os.ReadFile(f)
+			}
+			if err != nil {
+				return m, fmt.Errorf("read %s: %w", f, err)
+			}
+			if err := m.Add(f, data); err != nil {
+				return m, err
+			}
+		}
+	}
+	if len(m.Rollouts) != 1 {
+		return m, fmt.Errorf("plan needs exactly one Rollout in %s; found %d", strings.Join(paths, ", "), len(m.Rollouts))
+	}
+	return m, nil
+}
+
+// clusterStart reads what the cluster holds for the Rollout of the file and puts the
+// file's spec on it.
+func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (preview.Cluster, error) {
+	c, ns, err := o.clients()
+	if err != nil {
+		return preview.Cluster{}, err
+	}
+	if file.Namespace != "" {
+		ns = file.Namespace
+	}
+	ro, err := c.Serin.SerinV1alpha1().Rollouts(ns).Get(ctx, file.Name, metav1.GetOptions{})
+	if err != nil {
+		return preview.Cluster{}, fmt.Errorf("--from-cluster: get rollout %q in namespace %q: %w (leave out --from-cluster for an offline preview)", file.Name, ns, err)
+	}
+	ro.Spec = *file.Spec.DeepCopy()
+	start := preview.Cluster{Rollout: ro, Services: map[string]*corev1.Service{}, Ingresses: map[string]*networkingv1.Ingress{}}
+	if start.ReplicaSets, err = actions.OwnedReplicaSets(ctx, c, ro); err != nil {
+		return start, err
+	}
+	if cs := ro.Spec.Strategy.Canary; cs != nil {
+		for _, name := range []string{cs.StableService, cs.CanaryService} {
+			if name == "" {
+				continue
+			}
+			svc, err := c.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return start, fmt.Errorf("--from-cluster: get service %q in namespace %q: %w", name, ns, err)
+			}
+			start.Services[name] = svc
+		}
+	}
+	if cs := ro.Spec.Strategy.Canary; cs != nil && cs.TrafficRouting != nil && cs.TrafficRouting.Nginx != nil {
+		list, err := c.Kube.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return start, fmt.Errorf("--from-cluster: list ingresses in namespace %q: %w", ns, err)
+		}
+		idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+		n := cs.TrafficRouting.Nginx
+		stable := map[string]bool{n.StableIngress: true}
+		for _, s := range n.StableIngresses {
+			stable[s] = true
+		}
+		for i := range list.Items {
+			ing := &list.Items[i]
+			if err := idx.Add(ing); err != nil {
+				return start, err
+			}
+			if stable[ing.Name] {
+				start.Ingresses[ing.Name] = ing
+			}
+		}
+		start.Traffic = nginx.New(c.Kube, networkinglisters.NewIngressLister(idx)).Observe(ro)
+	}
+	return start, nil
+}
+
+func renderPlan(o *rootOptions, pv preview.Preview) error {
+	out := o.streams.Out
+	fmt.Fprintf(out, "Rollout %s/%s: revision %s replaces stable %s\n\n", pv.Namespace, pv.Rollout, pv.Revision, pv.Stable)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tDOES\tENDS\tREPLICASETS\tWEIGHT STABLE/CANARY\tHEADER ROUTES\tSERVICE SELECTORS\tCANARY INGRESS")
+	row := func(step, does, ends string, st preview.State) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", step, does, dash(ends), replicaSets(st), weights(st),
+			dash(routes(st)), dash(selectors(st)), dash(ingresses(st)))
+	}
+	for _, s := range pv.Steps {
+		ends := ""
+		switch s.Waits {
+		case "promote":
+			ends = "kubectl serin promote " + pv.Rollout
+		case "":
+		default:
+			ends = "after " + s.Waits
+		}
+		row(fmt.Sprintf("%d/%d", s.Number, len(pv.Steps)), s.Step, ends, s.State)
+	}
+	row("done", "promoted", "", pv.Promoted)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range pv.Notes {
+		fmt.Fprintln(out, "note: "+n)
+	}
+	fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func replicaSets(st preview.State) string {
+	var parts []string
+	for _, rs := range st.ReplicaSets {
+		parts = append(parts, fmt.Sprintf("%s %s=%d", rs.Role, rs.Name, rs.Replicas))
+	}
+	return dash(strings.Join(parts, ", "))
+}
+
+func weights(st preview.State) string {
+	if st.CanaryWeight == nil {
+		return "- (no router: replicas carry the split)"
+	}
+	return fmt.Sprintf("%d/%d", *st.StableWeight, *st.CanaryWeight)
+}
+
+func routes(st preview.State) string {
+	var parts []string
+	for _, r := range st.HeaderRoutes {
+		parts = append(parts, r.Name)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func selectors(st preview.State) string {
+	var parts []string
+	for _, name := range sortedNames(st.ServiceSelectors) {
+		parts = append(parts, fmt.Sprintf("%s→%s", name, st.ServiceSelectors[name][v1alpha1.DefaultRolloutUniqueLabelKey]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ingresses(st preview.State) string {
+	var parts []string
+	for _, ing := range st.CanaryIngresses {
+		var anns []string
+		for k, v := range ing.Annotations {
+			if _, short, ok := strings.Cut(k, "/"); ok && strings.HasPrefix(short, "canary") && short != "canary" {
+				anns = append(anns, short+"="+v)
+			}
+		}
+		sort.Strings(anns)
+		parts = append(parts, ing.Name+" "+strings.Join(anns, " "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

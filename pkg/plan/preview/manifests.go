@@ -1,0 +1,75 @@
+package preview
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// Manifests are the objects of manifest files a preview uses.
+type Manifests struct {
+	Rollouts  []*v1alpha1.Rollout
+	Services  map[string]*corev1.Service
+	Ingresses map[string]*networkingv1.Ingress
+}
+
+var decoder = func() runtime.Decoder {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{v1alpha1.AddToScheme, corev1.AddToScheme, networkingv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return serializer.NewCodecFactory(s).UniversalDeserializer()
+}()
+
+// Add reads the Rollouts, Services and Ingresses of a (multi-document) manifest; other
+// kinds are skipped.
+func (m *Manifests) Add(file string, data []byte) error {
+	if m.Services == nil {
+		m.Services, m.Ingresses = map[string]*corev1.Service{}, map[string]*networkingv1.Ingress{}
+	}
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for doc := 1; ; doc++ {
+		raw, err := reader.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: document %d: %w", file, doc, err)
+		}
+		js, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return fmt.Errorf("%s: document %d: %w", file, doc, err)
+		}
+		if len(bytes.TrimSpace(js)) == 0 || string(bytes.TrimSpace(js)) == "null" {
+			continue
+		}
+		obj, _, err := decoder.Decode(js, nil, nil)
+		if runtime.IsNotRegisteredError(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s: document %d: %w (kubectl serin lint -f %s says more)", file, doc, err, file)
+		}
+		switch o := obj.(type) {
+		case *v1alpha1.Rollout:
+			m.Rollouts = append(m.Rollouts, o)
+		case *corev1.Service:
+			m.Services[o.Name] = o
+		case *networkingv1.Ingress:
+			m.Ingresses[o.Name] = o
+		}
+	}
+}

@@ -1,0 +1,75 @@
+// Package preview simulates a canary rollout offline to show what each step will do:
+// it drives pkg/plan's own Next over a simulated cluster in which every ReplicaSet's pods
+// become available as soon as they are asked for, an indefinite pause is promoted, and a
+// timed pause runs out. Each step's ReplicaSet sizes, traffic weights, header routes,
+// Service selectors and canary Ingresses are the controller's own decisions, rendered by
+// the nginx router's pure renderer. `kubectl serin plan` prints the result.
+package preview
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+)
+
+// Cluster is the starting point of a preview: the Rollout with the spec to roll out (its
+// status is what the cluster holds, or empty offline), its ReplicaSets, its Services and
+// stable Ingresses by name, and the traffic split in place (nil: none).
+type Cluster struct {
+	Rollout     *v1alpha1.Rollout
+	ReplicaSets []*appsv1.ReplicaSet
+	Services    map[string]*corev1.Service
+	Ingresses   map[string]*networkingv1.Ingress
+	Traffic     *plan.TrafficState
+}
+
+// Preview is what rolling the Rollout's spec out does, step by step.
+type Preview struct {
+	Rollout   string `json:"rollout"`
+	Namespace string `json:"namespace"`
+	// Revision is the pod template hash of the spec's template: the new ReplicaSet is
+	// <rollout>-<revision>.
+	Revision string `json:"revision"`
+	// Stable is the pod template hash of the stable revision the preview starts from.
+	Stable string `json:"stable"`
+	// Steps are the canary steps; each shows the state in force once that step is done.
+	Steps []Step `json:"steps"`
+	// Promoted is the state once the new revision is stable and the old one scaled down.
+	Promoted State `json:"promoted"`
+	// Notes are what the preview could not show (e.g. a stable Ingress not given).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Step is one canary step and the state in force once it is done.
+type Step struct {
+	// Number is 1-based, as in "step 2/6".
+	Number int32  `json:"number"`
+	Step   string `json:"step"`
+	// Waits is what ends the step when it is a pause: "promote" or a duration.
+	Waits string `json:"waits,omitempty"`
+	State State  `json:"state"`
+}
+
+// State is what the cluster holds at one point of the rollout.
+type State struct {
+	// ReplicaSets are the non-empty ReplicaSets' sizes by name.
+	ReplicaSets []ReplicaSetSize `json:"replicaSets"`
+	// StableWeight and CanaryWeight are the traffic split (routed canary only).
+	StableWeight *int32                    `json:"stableWeight,omitempty"`
+	CanaryWeight *int32                    `json:"canaryWeight,omitempty"`
+	HeaderRoutes []v1alpha1.SetHeaderRoute `json:"headerRoutes,omitempty"`
+	// ServiceSelectors are the selectors of the stable and canary Services by name.
+	ServiceSelectors map[string]map[string]string `json:"serviceSelectors,omitempty"`
+	// CanaryIngresses are the canary Ingresses the controller writes, as it writes them.
+	CanaryIngresses []*networkingv1.Ingress `json:"canaryIngresses,omitempty"`
+}
+
+// ReplicaSetSize is one ReplicaSet's replicas and its role.
+type ReplicaSetSize struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"` // stable, canary or old
+	Replicas int32  `json:"replicas"`
+}

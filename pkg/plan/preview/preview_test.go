@@ -1,0 +1,88 @@
+package preview
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+)
+
+func load(t *testing.T, dir string) Manifests {
+	t.Helper()
+	var m Manifests
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Add(f, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(m.Rollouts) != 1 {
+		t.Fatalf("want one Rollout in %s, got %d", dir, len(m.Rollouts))
+	}
+	return m
+}
+
+func TestCanaryNginx(t *testing.T) {
+	m := load(t, "../../../examples/canary-nginx")
+	ro := m.Rollouts[0]
+	ro.Namespace = "shop"
+	c, notes := Offline(ro, m.Services, m.Ingresses)
+	if len(notes) != 0 {
+		t.Errorf("notes %v: the example holds its Services and Ingress", notes)
+	}
+	pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// steps: setWeight 20, pause {}, setWeight 50, pause 30s, setWeight 80, pause 30
+	type want struct {
+		step           string
+		waits          string
+		stable, canary int32
+		weight         int32
+	}
+	wants := []want{
+		{"setWeight 20", "", 4, 1, 20},
+		{"pause", "promote", 4, 1, 20},
+		{"setWeight 50", "", 4, 2, 50},
+		{"pause 30s", "30s", 4, 2, 50},
+		{"setWeight 80", "", 4, 4, 80}, // ceil(4*0.8) = 4
+		{"pause 30", "30s", 4, 4, 80},
+	}
+	if len(pv.Steps) != len(wants) {
+		t.Fatalf("got %d steps, want %d: %+v", len(pv.Steps), len(wants), pv.Steps)
+	}
+	for i, w := range wants {
+		s := pv.Steps[i]
+		sizes := map[string]int32{}
+		for _, rs := range s.State.ReplicaSets {
+			sizes[rs.Role] = rs.Replicas
+		}
+		if s.Step != w.step || s.Waits != w.waits || sizes["stable"] != w.stable || sizes["canary"] != w.canary || *s.State.CanaryWeight != w.weight {
+			t.Errorf("step %d: got %s waits %q stable %d canary %d weight %d; want %+v",
+				i+1, s.Step, s.Waits, sizes["stable"], sizes["canary"], *s.State.CanaryWeight, w)
+		}
+		if len(s.State.CanaryIngresses) != 1 || s.State.CanaryIngresses[0].Name != nginx.CanaryIngressName("web", "web") {
+			t.Errorf("step %d: canary Ingresses %v", i+1, s.State.CanaryIngresses)
+		} else if got := s.State.CanaryIngresses[0].Annotations["nginx.ingress.kubernetes.io/canary-weight"]; got != strconv.Itoa(int(w.weight)) {
+			t.Errorf("step %d: canary Ingress weight %q, want %d", i+1, got, w.weight)
+		}
+		if sel := s.State.ServiceSelectors["web-canary"]["rollouts-pod-template-hash"]; sel != pv.Revision {
+			t.Errorf("step %d: web-canary selects %q, want the new revision %q", i+1, sel, pv.Revision)
+		}
+	}
+	p := pv.Promoted
+	if len(p.ReplicaSets) != 1 || p.ReplicaSets[0].Role != "stable" || p.ReplicaSets[0].Replicas != 4 || *p.CanaryWeight != 0 {
+		t.Errorf("promoted: %+v; want only the new revision, stable, 4 replicas, weight 0", p)
+	}
+	if sel := p.ServiceSelectors["web-stable"]["rollouts-pod-template-hash"]; sel != pv.Revision {
+		t.Errorf("promoted: web-stable selects %q, want %q", sel, pv.Revision)
+	}
+}
