@@ -41,6 +41,7 @@ type browserResult struct {
 	KeyboardReachesRetry bool              `json:"keyboardReachesRetry"`
 	ReadOnlyButtons      int               `json:"readOnlyButtons"`
 	ReadOnlyBadge        int               `json:"readOnlyBadge"`
+	ForbiddenAlert       string            `json:"forbiddenAlert"`
 }
 
 // The issue's browser scenario: open the list, open the paused rollout, promote and see
