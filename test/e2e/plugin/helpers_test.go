@@ -74,7 +74,8 @@ func mustSerin(e *framework.Env, args ...string) string {
 	return out
 }
 
-// app is Rollout "web" (4 replicas, nginx routing, scaleDownDelaySeconds 0) with its
+// app is Rollout "web" (4 replicas, nginx routing, scaleDownDelaySeconds 0,
+// abortScaleDownDelaySeconds 2) with its
 // Services and stable Ingress; steps are YAML list items indented 6.
 func app(image, steps string) string {
 	return fmt.Sprintf(`apiVersion: v1
@@ -124,7 +125,7 @@ spec:
       canaryService: web-canary
       stableService: web-stable
       scaleDownDelaySeconds: 0
-      abortScaleDownDelaySeconds: 0
+      abortScaleDownDelaySeconds: 2
       trafficRouting:
         nginx: {stableIngress: web}
         managedRoutes: [{name: beta}]

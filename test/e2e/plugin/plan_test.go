@@ -44,6 +44,14 @@ func TestPlanMatchesController(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustSerin(e, "plan", "-f", update, "--from-cluster", "-o", "json")), &pv); err != nil {
 		t.Fatal(err)
 	}
+	// Offline, the preview knows the CRD's defaults: it names the same revision.
+	var offline preview.Preview
+	if err := json.Unmarshal([]byte(mustSerin(e, "plan", "-f", update, "-o", "json")), &offline); err != nil {
+		t.Fatal(err)
+	}
+	if offline.Revision != pv.Revision {
+		t.Errorf("offline plan names revision %s, --from-cluster %s", offline.Revision, pv.Revision)
+	}
 	if len(pv.Steps) != 6 {
 		t.Fatalf("plan has %d steps, want 6", len(pv.Steps))
 	}

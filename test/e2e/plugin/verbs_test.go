@@ -56,7 +56,7 @@ func TestPromoteAbortRetryStatus(t *testing.T) {
 	waitRS(e, canary, 2)
 
 	out = mustSerin(e, "abort", "web")
-	if !strings.Contains(out, "aborted") || !strings.Contains(out, "canary weight to 0") {
+	if !strings.Contains(out, "aborted") || !strings.Contains(out, "scales the canary down after 2s") {
 		t.Errorf("abort said %q", out)
 	}
 	waitRollout(e, "Degraded after abort", phase(v1alpha1.RolloutPhaseDegraded))
