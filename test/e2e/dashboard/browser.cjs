@@ -55,6 +55,13 @@ async function scenario(ctx, result) {
   await waitText(page, 'step', '1/6');
   await waitText(page, 'actual-weight', '20%', long);
   result.currentStep = await page.locator('[aria-current="step"]').innerText();
+  const chart = page.getByRole('img', { name: /^error-rate:/ });
+  await chart.waitFor({ timeout: long });
+  result.analysis = {
+    points: await chart.locator('circle').count(),
+    thresholds: await chart.getByTestId('threshold').count(),
+    label: await chart.getAttribute('aria-label'),
+  };
   await page.evaluate(() => { window.__serinSamePage = true; });
   await page.screenshot({ path: `${shots}/detail-paused.png`, fullPage: true });
 

@@ -99,6 +99,35 @@ func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) boo
 	return &last
 }
 
+// addAnalysisRun creates an AnalysisRun owned by Rollout "web" with three measurements of
+// a metric whose success condition has a threshold, written through the status
+// subresource as the analysis controller would: what the page must chart.
+func addAnalysisRun(e *framework.Env, ro *v1alpha1.Rollout) {
+	e.T.Helper()
+	e.Given().Apply(fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
+kind: AnalysisRun
+metadata:
+  name: web-error-rate
+  ownerReferences:
+  - {apiVersion: serin.dev/v1alpha1, kind: Rollout, name: web, uid: %s, controller: true}
+spec:
+  metrics:
+  - name: error-rate
+    interval: 10s
+    successCondition: result[0] < 0.05
+    provider:
+      prometheus:
+        address: http://prometheus.invalid:9090
+        query: sum(rate(errors[1m]))
+`, ro.UID))
+	e.Kubectl("patch", "analysisrun", "web-error-rate", "--subresource=status", "--type=merge", "-p", `{"status":{
+  "phase":"Running","startedAt":"2026-01-01T00:00:00Z",
+  "metricResults":[{"name":"error-rate","phase":"Running","count":3,"successful":2,"failed":1,"measurements":[
+    {"phase":"Successful","value":"[0.01]","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:01Z"},
+    {"phase":"Successful","value":"[0.03]","startedAt":"2026-01-01T00:00:10Z","finishedAt":"2026-01-01T00:00:11Z"},
+    {"phase":"Failed","value":"[0.09]","startedAt":"2026-01-01T00:00:20Z","finishedAt":"2026-01-01T00:00:21Z"}]}]}}`)
+}
+
 // dashboardProc is `kubectl serin dashboard` running as the real plugin binary.
 type dashboardProc struct {
 	url     string
