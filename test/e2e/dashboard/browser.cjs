@@ -129,6 +129,28 @@ async function scenario(ctx, result) {
   await ro.close();
 }
 
+// reconnect: the test stops the dashboard under the open page and starts another on the
+// same port; the page must say so and come back live by itself, without a reload.
+async function reconnect(ctx, result) {
+  const lines = require('readline').createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const page = await ctx.newPage();
+  await page.goto(url.href);
+  const row = page.getByTestId(`row-${ns}/web`);
+  await row.filter({ hasText: 'Healthy' }).waitFor({ timeout: long });
+  await waitText(page, 'connection', 'live');
+  await page.evaluate(() => { window.__serinSamePage = true; });
+  console.log('stop-dashboard');
+  await waitText(page, 'connection', 'reconnecting…', long);
+  console.log('saw-reconnecting');
+  const next = await lines.next();
+  if (next.value !== 'restarted') throw new Error(`test said ${next.value}`);
+  await row.filter({ hasText: 'Paused' }).waitFor({ timeout: long });
+  await waitText(page, 'connection', 'live');
+  result.row = (await row.innerText()).replace(/\s+/g, ' ').trim();
+  result.samePage = await page.evaluate(() => window.__serinSamePage === true);
+  process.stdin.destroy();
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -140,6 +162,8 @@ async function main() {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     if (env.MODE === 'forbidden') {
       await forbidden(ctx, result);
+    } else if (env.MODE === 'reconnect') {
+      await reconnect(ctx, result);
     } else {
       await scenario(ctx, result);
     }

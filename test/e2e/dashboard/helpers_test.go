@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -132,6 +133,7 @@ spec:
 type dashboardProc struct {
 	url     string
 	logPath string
+	stop    func() error // SIGTERM, then wait up to 10s; once
 }
 
 func (d *dashboardProc) log() string {
@@ -169,16 +171,22 @@ func startDashboard(e *framework.Env, args ...string) *dashboardProc {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logFile.Close() }()
-	t.Cleanup(func() {
+	d.stop = sync.OnceValue(func() error {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("dashboard exited with %v after SIGTERM; log %s", err, d.logPath)
+				return fmt.Errorf("dashboard exited with %w after SIGTERM; log %s", err, d.logPath)
 			}
+			return nil
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			t.Errorf("dashboard still running 10s after SIGTERM; log %s", d.logPath)
+			return fmt.Errorf("dashboard still running 10s after SIGTERM; log %s", d.logPath)
+		}
+	})
+	t.Cleanup(func() {
+		if err := d.stop(); err != nil {
+			t.Error(err)
 		}
 	})
 	found := make(chan string, 1)
