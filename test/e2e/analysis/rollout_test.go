@@ -99,7 +99,7 @@ func promote(e *framework.Env) {
 	e.T.Logf("kubectl-serin promote web: %s", strings.TrimSpace(string(out)))
 }
 
-// runOf returns the rollout's AnalysisRun of type and step ("" for any step).
+// runsOf returns the AnalysisRuns of a type (rollout-type label: Step or Background).
 func runsOf(e *framework.Env, runType string) []v1alpha1.AnalysisRun {
 	e.T.Helper()
 	list, err := serin(e.T).SerinV1alpha1().AnalysisRuns(e.Namespace).List(e.T.Context(),
@@ -202,7 +202,7 @@ func TestBackgroundAnalysisAbortsMidway(t *testing.T) {
 	})
 	promote(e)
 	waitRollout(e, "paused at step 3", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && *ro.Status.CurrentStepIndex == 3
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == 3
 	})
 	load.setErrorRatio(e.Namespace, 0.5)
 	ro := waitRollout(e, "aborted by the background analysis", func(ro *v1alpha1.Rollout) bool {
@@ -211,8 +211,8 @@ func TestBackgroundAnalysisAbortsMidway(t *testing.T) {
 	if !strings.Contains(ro.Status.Message, bg.Name) || !strings.Contains(ro.Status.Message, `metric "success-rate" Failed`) {
 		t.Errorf("status message %q", ro.Status.Message)
 	}
-	if *ro.Status.CurrentStepIndex != 3 || ro.Status.StableRS != first {
-		t.Errorf("aborted at step %d with stable %s, want step 3 and the first revision", *ro.Status.CurrentStepIndex, ro.Status.StableRS)
+	if ro.Status.CurrentStepIndex == nil || *ro.Status.CurrentStepIndex != 3 || ro.Status.StableRS != first {
+		t.Errorf("aborted at step %v with stable %s, want step 3 and the first revision", ro.Status.CurrentStepIndex, ro.Status.StableRS)
 	}
 	waitPhase(e, bg.Name, v1alpha1.AnalysisPhaseFailed)
 }
