@@ -126,7 +126,15 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 	if err != nil {
 		return preview.Cluster{}, fmt.Errorf("--from-cluster: get rollout %q in namespace %q: %w (leave out --from-cluster for an offline preview)", file.Name, ns, err)
 	}
-	ro.Spec = *file.Spec.DeepCopy()
+	// The API server's view of the file's spec, with the CRD's defaults: a server-side
+	// dry run of the update, so the preview names the revision the cluster will.
+	dry := ro.DeepCopy()
+	dry.Spec = *file.Spec.DeepCopy()
+	defaulted, err := c.Serin.SerinV1alpha1().Rollouts(ns).Update(ctx, dry, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+	if err != nil {
+		return preview.Cluster{}, fmt.Errorf("--from-cluster: server dry run of the file's spec on rollout %q in namespace %q: %w", file.Name, ns, err)
+	}
+	ro.Spec = defaulted.Spec
 	start := preview.Cluster{Rollout: ro, Services: map[string]*corev1.Service{}, Ingresses: map[string]*networkingv1.Ingress{}}
 	if start.ReplicaSets, err = actions.OwnedReplicaSets(ctx, c, ro); err != nil {
 		return start, err

@@ -61,6 +61,7 @@ func subcommands(o *rootOptions) []*cobra.Command {
 		newLintCmd(o),
 		newPlanCmd(o),
 		newVersionCmd(o),
+		newDashboardCmd(o),
 		newCompletionCmd(o),
 	}
 }

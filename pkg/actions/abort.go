@@ -30,6 +30,9 @@ func Abort(ctx context.Context, c Clients, ns, name string) (Result, error) {
 			delay = time.Duration(*c.AbortScaleDownDelaySeconds) * time.Second
 		}
 		next = fmt.Sprintf("the controller sets the canary weight to 0, points the canary Service at the stable pods, and scales the canary down after %s", delay)
+		if delay == 0 {
+			next = "the controller sets the canary weight to 0 and points the canary Service at the stable pods; it keeps the canary pods (abortScaleDownDelaySeconds: 0)"
+		}
 	}
 	return Result{Did: fmt.Sprintf("rollout %q aborted", name), Next: next}, nil
 }

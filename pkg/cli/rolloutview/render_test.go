@@ -33,7 +33,7 @@ func rollout(phase v1alpha1.RolloutPhase, step int32) *v1alpha1.Rollout {
 			Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{
 				CanaryService: "web-canary", StableService: "web-stable",
 				TrafficRouting: &v1alpha1.RolloutTrafficRouting{Nginx: &v1alpha1.NginxTrafficRouting{StableIngress: "web"}},
-				Steps: []v1alpha1.CanaryStep{{SetWeight: i32(20)}, {Pause: &v1alpha1.RolloutPause{}}, {SetWeight: i32(50)}},
+				Steps:          []v1alpha1.CanaryStep{{SetWeight: i32(20)}, {Pause: &v1alpha1.RolloutPause{}}, {SetWeight: i32(50)}},
 			}},
 		},
 		Status: v1alpha1.RolloutStatus{

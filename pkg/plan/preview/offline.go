@@ -24,6 +24,7 @@ const PreviousHash = "previous"
 // Rollout's selector; stable Ingresses they did not hold are left out, with a note.
 func Offline(ro *v1alpha1.Rollout, services map[string]*corev1.Service, ingresses map[string]*networkingv1.Ingress) (Cluster, []string) {
 	ro = ro.DeepCopy()
+	CRDDefaults(&ro.Spec.Template)
 	c := ro.Spec.Strategy.Canary
 	replicas := int32(1)
 	if ro.Spec.Replicas != nil {
@@ -96,3 +97,26 @@ func Offline(ro *v1alpha1.Rollout, services map[string]*corev1.Service, ingresse
 func ptr[T any](v T) *T { return &v }
 
 func describe(s *v1alpha1.CanaryStep) string { return actions.DescribeStep(s) }
+
+// CRDDefaults fills in the defaults the Rollout CRD's schema gives a pod template (the
+// API server applies them on create, and the revision hash covers them): a container
+// port's protocol TCP, an env fileKeyRef's optional false. Without them an offline
+// preview would name another revision than the cluster will.
+func CRDDefaults(tpl *corev1.PodTemplateSpec) {
+	spec := &tpl.Spec
+	for _, list := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range list {
+			ct := &list[i]
+			for j := range ct.Ports {
+				if ct.Ports[j].Protocol == "" {
+					ct.Ports[j].Protocol = corev1.ProtocolTCP
+				}
+			}
+			for j := range ct.Env {
+				if vf := ct.Env[j].ValueFrom; vf != nil && vf.FileKeyRef != nil && vf.FileKeyRef.Optional == nil {
+					vf.FileKeyRef.Optional = ptr(false)
+				}
+			}
+		}
+	}
+}

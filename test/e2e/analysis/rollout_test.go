@@ -18,9 +18,22 @@ import (
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
-// canary is Rollout "web" (2 replicas, basic canary) with image, steps (list items indented
-// 6) and extra canary fields (indented 6).
-func canary(image, steps, extra string) string {
+// Rollouts whose analysis steps and background analysis measure the package's real
+// Prometheus, run by the real controller: the verdicts drive the rollout.
+
+// canaryRollout is Rollout "web" (2 replicas, no traffic router) with these steps and,
+// when background is set, a background analysis from step 1. Its analyses use the
+// success-rate template with this test's app and the package's Prometheus.
+func canaryRollout(e *framework.Env, image, steps string, background bool) string {
+	analysisArgs := fmt.Sprintf(`
+        args:
+        - {name: app, value: %q}
+        - {name: prometheus, value: %q}`, e.Namespace, prom.URL)
+	bg := ""
+	if background {
+		bg = "      analysis:\n        startingStep: 1\n        templates: [{templateName: success-rate}]" + analysisArgs + "\n"
+	}
+	steps = strings.ReplaceAll(steps, "ANALYSIS", "analysis:\n          templates: [{templateName: success-rate}]"+strings.ReplaceAll(analysisArgs, "\n        ", "\n          "))
 	return fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
 kind: Rollout
 metadata:
@@ -39,19 +52,13 @@ spec:
   strategy:
     canary:
 %s      steps:
-%s`, image, extra, steps)
+%s`, image, bg, steps)
 }
 
-// analysisRef is the templates and args of an analysis (step or background) using the
-// success-rate template on this test's app, indented by indent spaces.
-func analysisRef(e *framework.Env, indent int) string {
-	pad := strings.Repeat(" ", indent)
-	return fmt.Sprintf("%stemplates: [{templateName: success-rate}]\n%sargs:\n%s- {name: app, value: %s}\n%s- {name: prometheus, value: %q}\n",
-		pad, pad, pad, e.Namespace, pad, prom.URL)
-}
-
-func analysisStep(e *framework.Env) string {
-	return "      - setWeight: 50\n      - analysis:\n" + analysisRef(e, 10)
+func setImage(e *framework.Env, image string) {
+	e.T.Helper()
+	e.Kubectl("patch", "rollout", "web", "--type=json",
+		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
 }
 
 func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
@@ -67,161 +74,169 @@ func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) boo
 	return &last
 }
 
-// firstRevision applies the rollout at web:1 and waits until it is Healthy; it returns
-// that revision's hash.
-func firstRevision(e *framework.Env, manifest string) string {
+func atStep(e *framework.Env, phase v1alpha1.RolloutPhase, idx int32) *v1alpha1.Rollout {
 	e.T.Helper()
-	e.Given().Apply(manifest)
-	ro := waitRollout(e, "Healthy at web:1", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS != ""
+	return waitRollout(e, fmt.Sprintf("%s at step %d", phase, idx), func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == phase && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == idx
 	})
-	return ro.Status.StableRS
 }
 
-func setImage(e *framework.Env, image string) {
-	e.T.Helper()
-	e.Kubectl("patch", "rollout", "web", "--type=json",
-		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
-}
-
-// promote runs the real plugin: kubectl-serin promote web.
+// promote runs the real plugin, as a user does: kubectl-serin promote web.
 func promote(e *framework.Env) {
 	e.T.Helper()
 	bin := e.F.Path("bin", "kubectl-serin")
 	if _, err := os.Stat(bin); err != nil {
 		e.T.Fatalf("the plugin binary: %v (run `make build`)", err)
 	}
-	cmd := exec.CommandContext(e.T.Context(), bin, "promote", "web", "--namespace", e.Namespace, "--kubeconfig", e.F.Cluster.Kubeconfig)
-	out, err := cmd.CombinedOutput()
+	out, err := exec.CommandContext(e.T.Context(), bin, "promote", "web", "--namespace", e.Namespace,
+		"--kubeconfig", e.F.Cluster.Kubeconfig).CombinedOutput()
 	if err != nil {
 		e.T.Fatalf("kubectl-serin promote web: %v\n%s", err, out)
 	}
 	e.T.Logf("kubectl-serin promote web: %s", strings.TrimSpace(string(out)))
 }
 
-// runsOf returns the AnalysisRuns of a type (rollout-type label: Step or Background).
-func runsOf(e *framework.Env, runType string) []v1alpha1.AnalysisRun {
+// runsOf lists the Rollout's AnalysisRuns.
+func runsOf(e *framework.Env) []v1alpha1.AnalysisRun {
 	e.T.Helper()
-	list, err := serin(e.T).SerinV1alpha1().AnalysisRuns(e.Namespace).List(e.T.Context(),
-		metav1.ListOptions{LabelSelector: "rollout-type=" + runType})
+	list, err := serin(e.T).SerinV1alpha1().AnalysisRuns(e.Namespace).List(e.T.Context(), metaList("rollout.serin.dev/rollout=web"))
 	if err != nil {
 		e.T.Fatal(err)
 	}
 	return list.Items
 }
 
-// An analysis step against a canary with a low error rate passes, and the rollout is
-// promoted: one run, owned by the Rollout, Successful.
-func TestRolloutAnalysisStepPromotes(t *testing.T) {
+// A canary with a low error rate passes its analysis step and is promoted; the step
+// created exactly one run, labelled with its type and step.
+func TestRolloutAnalysisStepPasses(t *testing.T) {
 	t.Parallel()
 	e := framework.NewEnv(t)
 	serveApp(e, false, 0.01, 0)
 	e.Given().Apply(successRate(2, "", ""))
-	first := firstRevision(e, canary("web:1", analysisStep(e), ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
 	setImage(e, "web:2")
-	ro := waitRollout(e, "Healthy at web:2", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS != first &&
-			ro.Status.StableRS == ro.Status.CurrentPodHash
-	})
-	runs := runsOf(e, "Step")
-	if len(runs) != 1 {
-		t.Fatalf("%d step runs, want 1", len(runs))
+	atStep(e, v1alpha1.RolloutPhasePaused, 2)
+	runs := runsOf(e)
+	if len(runs) != 1 || runs[0].Status.Phase != v1alpha1.AnalysisPhaseSuccessful ||
+		runs[0].Labels["rollout-type"] != "Step" || runs[0].Labels["step-index"] != "1" {
+		t.Fatalf("runs %+v, want one Successful Step run for step index 1", runs)
 	}
-	run := runs[0]
-	if run.Status.Phase != v1alpha1.AnalysisPhaseSuccessful || run.Labels["step-index"] != "1" ||
-		len(run.OwnerReferences) != 1 || run.OwnerReferences[0].UID != ro.UID {
-		t.Errorf("run %s: phase %s labels %v owners %+v", run.Name, run.Status.Phase, run.Labels, run.OwnerReferences)
+	if owners := runs[0].OwnerReferences; len(owners) != 1 || owners[0].Kind != "Rollout" || owners[0].Name != "web" {
+		t.Errorf("run owners %+v, want the Rollout", owners)
 	}
-	if r := metricResult(t, &run, "success-rate"); r.Successful != 2 {
-		t.Errorf("metric result %+v", r)
+	if r := metricResult(t, &runs[0], "success-rate"); r.Successful != 2 || !near(t, r.Measurements[1].Value, 0.99) {
+		t.Errorf("metric result %+v, want 2 successful measurements of 0.99", r)
+	}
+	promote(e)
+	ro := atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	if ro.Status.StableRS != ro.Status.CurrentPodHash {
+		t.Errorf("stable %s, want the promoted revision %s", ro.Status.StableRS, ro.Status.CurrentPodHash)
 	}
 }
 
-// A canary with a high error rate fails its analysis step: the rollout aborts, its status
-// message and a Warning Event name the metric, its value and the condition; stable stays.
-func TestRolloutAnalysisStepFailureAborts(t *testing.T) {
+// A canary with a high error rate fails its analysis: the rollout aborts, its message and
+// a Warning event naming the metric, its value and the condition; the canary goes away.
+func TestRolloutAnalysisStepFailsAndAborts(t *testing.T) {
 	t.Parallel()
 	e := framework.NewEnv(t)
-	serveApp(e, false, 0.3, 0)
-	e.Given().Apply(successRate(2, "", ""))
-	first := firstRevision(e, canary("web:1", analysisStep(e), ""))
+	serveApp(e, false, 0.5, 0)
+	e.Given().Apply(successRate(2, "result[0] < 0.9", ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	first := atStep(e, v1alpha1.RolloutPhaseHealthy, 3).Status.StableRS
 	setImage(e, "web:2")
 	ro := waitRollout(e, "aborted", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
-	for _, want := range []string{`metric "success-rate" Failed: value [0.7`, `successCondition "result[0] >= 0.95" is false`} {
+	t.Logf("message: %s", ro.Status.Message)
+	// The metric, its value and the condition that decided.
+	runs := runsOf(e)
+	if len(runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(runs))
+	}
+	r := metricResult(t, &runs[0], "success-rate")
+	value := r.Measurements[len(r.Measurements)-1].Value
+	if !near(t, value, 0.5) {
+		t.Errorf("measured %s, want [0.5]", value)
+	}
+	named := []string{`metric "success-rate" Failed: value ` + value, `failureCondition "result[0] < 0.9" is true`, "AnalysisRun " + runs[0].Name}
+	for _, want := range named {
 		if !strings.Contains(ro.Status.Message, want) {
-			t.Errorf("status message %q lacks %q", ro.Status.Message, want)
+			t.Errorf("message %q does not contain %q", ro.Status.Message, want)
 		}
 	}
 	if ro.Status.StableRS != first {
-		t.Errorf("stable moved to %s", ro.Status.StableRS)
+		t.Errorf("stable moved from %s to %s", first, ro.Status.StableRS)
 	}
 	ev := waitEvent(e, "web", "AnalysisRunFailed")
-	if ev.Type != corev1.EventTypeWarning || !strings.Contains(ev.Message, `metric "success-rate" Failed: value [0.7`) ||
-		!strings.Contains(ev.Message, `successCondition "result[0] >= 0.95" is false`) {
-		t.Errorf("event %s %q", ev.Type, ev.Message)
+	if ev.Type != corev1.EventTypeWarning {
+		t.Errorf("event type %s, want Warning", ev.Type)
 	}
+	for _, want := range named[:2] {
+		if !strings.Contains(ev.Message, want) {
+			t.Errorf("event message %q does not contain %q", ev.Message, want)
+		}
+	}
+	waitRollout(e, "the canary scaled away", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.UpdatedReplicas == 0 && ro.Status.AvailableReplicas == 2
+	})
 }
 
-// An inconclusive analysis pauses the rollout (InconclusiveAnalysisRun) until promote.
+// An inconclusive result (neither condition holds) pauses the rollout with reason
+// InconclusiveAnalysisRun until promote, which goes on to the next step.
 func TestRolloutInconclusivePausesUntilPromote(t *testing.T) {
 	t.Parallel()
 	e := framework.NewEnv(t)
-	serveApp(e, false, 0.2, 0)
+	serveApp(e, false, 0.2, 0) // success rate 0.8: not >= 0.95, not < 0.5
 	e.Given().Apply(successRate(1, "result[0] < 0.5", ""))
-	first := firstRevision(e, canary("web:1", analysisStep(e), ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
 	setImage(e, "web:2")
-	waitRollout(e, "paused: InconclusiveAnalysisRun", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && len(ro.Status.PauseConditions) == 1 &&
-			ro.Status.PauseConditions[0].Reason == v1alpha1.PauseReasonInconclusiveAnalysis
-	})
+	ro := atStep(e, v1alpha1.RolloutPhasePaused, 1)
+	if len(ro.Status.PauseConditions) != 1 || ro.Status.PauseConditions[0].Reason != v1alpha1.PauseReasonInconclusiveAnalysis {
+		t.Fatalf("pause conditions %+v, want InconclusiveAnalysisRun", ro.Status.PauseConditions)
+	}
 	promote(e)
-	waitRollout(e, "Healthy at web:2 after promote", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS != first &&
-			ro.Status.StableRS == ro.Status.CurrentPodHash
-	})
+	atStep(e, v1alpha1.RolloutPhasePaused, 2)
+	if runs := runsOf(e); len(runs) != 1 {
+		t.Errorf("%d runs, want 1 (promote past an inconclusive step creates none)", len(runs))
+	}
 }
 
-// Background analysis (from step 1) passes while the canary is healthy, then aborts the
-// rollout in the middle of its steps once the error rate rises.
-func TestBackgroundAnalysisAbortsMidway(t *testing.T) {
+// Background analysis starts at its startingStep and aborts the rollout in the middle
+// of its steps once the canary's error rate rises.
+func TestRolloutBackgroundAnalysisAbortsMidway(t *testing.T) {
 	t.Parallel()
 	e := framework.NewEnv(t)
-	serveApp(e, false, 0.01, 0)
-	e.Given().Apply(successRate(0, "", "")) // measures every 2s until terminated
-	steps := "      - setWeight: 25\n      - pause: {}\n      - setWeight: 50\n      - pause: {}\n"
-	background := "      analysis:\n        startingStep: 1\n" + analysisRef(e, 8)
-	first := firstRevision(e, canary("web:1", steps, background))
+	serveApp(e, false, 0.0, 0)
+	e.Given().Apply(successRate(0, "result[0] < 0.9", "")) // count 0: measures until terminated
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - pause: {}\n      - setWeight: 100\n      - pause: {}\n", true))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 4)
 	setImage(e, "web:2")
-	waitRollout(e, "paused at step 1", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == 1
-	})
-	bg := waitRun(e, backgroundRunName(e), "2 successful background measurements", func(r *v1alpha1.AnalysisRun) bool {
+	atStep(e, v1alpha1.RolloutPhasePaused, 1)
+	runs := runsOf(e)
+	if len(runs) != 1 || runs[0].Labels["rollout-type"] != "Background" {
+		t.Fatalf("runs %+v, want one Background run", runs)
+	}
+	bg := runs[0].Name
+	waitRun(e, bg, "2 successful background measurements", func(r *v1alpha1.AnalysisRun) bool {
 		return r.Status.Phase == v1alpha1.AnalysisPhaseRunning && len(r.Status.MetricResults) == 1 && r.Status.MetricResults[0].Successful >= 2
 	})
 	promote(e)
-	waitRollout(e, "paused at step 3", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == 3
-	})
-	load.setErrorRatio(e.Namespace, 0.5)
+	atStep(e, v1alpha1.RolloutPhasePaused, 3)
+
+	load.setErrorRatio(e.Namespace, 0.5) // the canary starts failing
 	ro := waitRollout(e, "aborted by the background analysis", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
-	if !strings.Contains(ro.Status.Message, bg.Name) || !strings.Contains(ro.Status.Message, `metric "success-rate" Failed`) {
-		t.Errorf("status message %q", ro.Status.Message)
+	if !strings.Contains(ro.Status.Message, "background") || !strings.Contains(ro.Status.Message, `metric "success-rate" Failed`) ||
+		!strings.Contains(ro.Status.Message, bg) {
+		t.Errorf("message %q does not name the background run and metric", ro.Status.Message)
 	}
-	if ro.Status.CurrentStepIndex == nil || *ro.Status.CurrentStepIndex != 3 || ro.Status.StableRS != first {
-		t.Errorf("aborted at step %v with stable %s, want step 3 and the first revision", ro.Status.CurrentStepIndex, ro.Status.StableRS)
+	if ro.Status.CurrentStepIndex == nil || *ro.Status.CurrentStepIndex != 3 {
+		t.Errorf("aborted at step %v, want 3 (midway)", ro.Status.CurrentStepIndex)
 	}
-	waitPhase(e, bg.Name, v1alpha1.AnalysisPhaseFailed)
+	waitPhase(e, bg, v1alpha1.AnalysisPhaseFailed)
 }
 
-// backgroundRunName waits for the rollout's background run and returns its name.
-func backgroundRunName(e *framework.Env) string {
-	e.T.Helper()
-	ro := waitRollout(e, "a background run", func(ro *v1alpha1.Rollout) bool {
-		return ro.Status.Canary.CurrentBackgroundAnalysisRunStatus != nil && ro.Status.Canary.CurrentBackgroundAnalysisRunStatus.Name != ""
-	})
-	return ro.Status.Canary.CurrentBackgroundAnalysisRunStatus.Name
-}
+func metaList(selector string) metav1.ListOptions { return metav1.ListOptions{LabelSelector: selector} }
