@@ -264,10 +264,12 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 	newRS := p.revs.newRS
 	atScale := replicasOf(newRS) == desiredCanary && availableOf(newRS) >= desiredCanary && !p.pendingScale()
 	routed := p.ro.Spec.Strategy.Canary.TrafficRouting != nil
+	// Traffic this plan sets counts as set: the status that records the step as done is
+	// written only once every action of the plan, the traffic change included, succeeded.
 	switch {
 	case step.SetWeight != nil:
 		if routed {
-			return atScale && p.currentWeight() == weight && p.traffic == nil
+			return atScale && p.trafficAfter().CanaryWeight == weight
 		}
 		return atScale
 	case step.SetCanaryScale != nil:
@@ -275,8 +277,8 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 	case step.SetHeaderRoute != nil:
 		// Done once the router shows exactly the routes in force at this step.
 		idx := clampIndex(p.status.CurrentStepIndex, len(p.ro.Spec.Strategy.Canary.Steps))
-		return p.traffic == nil && p.in.Traffic != nil && !p.in.Traffic.OutOfSync &&
-			sameRoutes(p.in.Traffic.HeaderRoutes, HeaderRoutesAt(p.ro.Spec.Strategy.Canary.Steps, idx))
+		return sameRoutes(p.trafficAfter().HeaderRoutes, HeaderRoutesAt(p.ro.Spec.Strategy.Canary.Steps, idx)) &&
+			(p.traffic != nil || p.in.Traffic != nil && !p.in.Traffic.OutOfSync)
 	case step.Pause != nil:
 		return p.pauseStep(step.Pause)
 	case step.Analysis != nil:
@@ -332,4 +334,15 @@ func keepFailed(st *v1alpha1.RolloutAnalysisRunStatus) *v1alpha1.RolloutAnalysis
 		return st
 	}
 	return nil
+}
+
+// trafficAfter is the split the router applies once this plan is applied.
+func (p *planner) trafficAfter() SetTraffic {
+	if p.traffic != nil {
+		return *p.traffic
+	}
+	if p.in.Traffic == nil || p.in.Traffic.OutOfSync {
+		return SetTraffic{CanaryWeight: -1}
+	}
+	return SetTraffic{CanaryWeight: p.in.Traffic.CanaryWeight, HeaderRoutes: p.in.Traffic.HeaderRoutes}
 }

@@ -137,16 +137,16 @@ func (p *planner) progress(idle bool) bool {
 }
 
 func (p *planner) progressMessage() string {
+	// No "created ReplicaSet" message: it would change again a moment later, and cost a
+	// status write of its own (the NewReplicaSetCreated event says it).
 	switch {
-	case p.create != nil:
-		return fmt.Sprintf("created ReplicaSet %s", p.create.Name)
-	case p.status.StableRS == p.revs.hash:
+	case p.status.StableRS == p.revs.hash && p.create == nil:
 		return "old replicas are pending termination"
 	case p.ro.Spec.Strategy.BlueGreen != nil:
 		if p.status.BlueGreen.ActiveSelector == p.revs.hash {
 			return "active switched to the new revision: waiting for post-promotion analysis"
 		}
-		return fmt.Sprintf("new revision %d: %d of %d pods available", p.revs.revision, availableOf(p.revs.newRS), replicasOf(p.revs.newRS))
+		return fmt.Sprintf("revision %d coming up beside the active one", p.revs.revision)
 	}
 	c := p.ro.Spec.Strategy.Canary
 	idx := clampIndex(p.status.CurrentStepIndex, len(c.Steps))

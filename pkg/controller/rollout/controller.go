@@ -76,6 +76,9 @@ type Controller struct {
 
 	queue  workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	expect *expectations
+	// lastWrite is when each Rollout's status was last written (see coalesce).
+	lastWriteMu sync.Mutex
+	lastWrite   map[cache.ObjectName]time.Time
 }
 
 // New builds the controller and registers its event handlers on the informers; start
@@ -111,7 +114,8 @@ func New(cfg Config) (*Controller, error) {
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "rollouts"}),
-		expect: newExpectations(),
+		expect:    newExpectations(),
+		lastWrite: map[cache.ObjectName]time.Time{},
 	}
 	if inf.ClusterAnalysisTemplates != nil {
 		c.clusterTemplates = serinlisters.NewClusterAnalysisTemplateLister(inf.ClusterAnalysisTemplates.GetIndexer())

@@ -20,6 +20,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	cached, err := c.rollouts.Rollouts(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
 		c.expect.forget(key)
+		c.lastWriteMu.Lock()
+		delete(c.lastWrite, key)
+		c.lastWriteMu.Unlock()
 		c.metrics.DeleteRollout(key.Namespace, key.Name)
 		return nil
 	}
@@ -65,15 +68,23 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		}
 		return err
 	}
+	if wait := c.coalesce(key, &ro.Status, &p.Status, len(p.Events) > 0); wait > 0 {
+		// Only counts moved (pods coming up): fold them into the next write.
+		c.queue.AddAfter(key, wait)
+		return nil
+	}
 	wrote, err := c.writeStatus(ctx, ro, p.Status)
 	if err != nil {
 		return err
+	}
+	if wrote {
+		c.written(key)
 	}
 	// Events only once the status that goes with them is stored: a sync that conflicts
 	// is planned again, and would record them twice.
 	c.recordEvents(ro, p.Events)
 	if wrote {
-		log.Debug("status written")
+		log.WithField("changed", changedFields(&cached.Status, &p.Status)).Debug("status written")
 		logTransition(log, &cached.Status, &p.Status)
 	}
 	ro.Status = p.Status
