@@ -60,7 +60,6 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 	recorded := map[int32]bool{}
 	waits := map[int32]string{}
 	for range maxSyncs {
-		before := s.state()
 		oldIdx := index(s.ro)
 		oldStatus := s.ro.Status.DeepCopy()
 		p := plan.Next(s.input())
@@ -72,10 +71,14 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		}
 		s.apply(p)
 		if p.Status.CurrentPodHash == hash && hash != pv.Stable {
+			// A step's state is what the plan that completes it leaves: the controller
+			// writes the step as done only once that plan's writes (its traffic change
+			// included) succeeded.
+			after := s.state()
 			for k := oldIdx; k < index(s.ro) && int(k) < len(steps); k++ {
 				if !recorded[k] {
 					recorded[k] = true
-					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: before})
+					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: after})
 				}
 			}
 		}
@@ -85,7 +88,8 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 			s.ro.Status.PauseConditions = nil
 			continue
 		}
-		if findPause(s.ro) {
+		if _, seen := waits[index(s.ro)]; findPause(s.ro) && !seen {
+			// The wait from the moment the pause began (later syncs see less of it left).
 			waits[index(s.ro)] = p.RequeueAfter.Round(time.Second).String()
 		}
 		settled := len(p.Actions) == 0 && apiequality.Semantic.DeepEqual(*oldStatus, s.ro.Status)
