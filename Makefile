@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 
 .PHONY: all build test unit e2e bench lint codegen manifests verify demo \
-        kube-bin cluster-up cluster-down tools clean install tmux
+        kube-bin cluster-up cluster-down tools clean
 
 all: build
 
@@ -24,7 +24,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## e2e: tests against the real local control plane (builds it on first use)
-e2e: kube-bin build tmux
+e2e: kube-bin build
 	hack/e2e.sh
 
 ## bench: performance against the local control plane (filled by a later issue)
@@ -66,6 +66,30 @@ demo: kube-bin build
 
 clean:
 	rm -rf $(BIN)
+
+# --- dashboard front end (ui/, embedded by pkg/dashboard) -------------------------------
+.PHONY: ui ui-test ui-deps
+build: ui
+test: ui-test
+e2e: ui-deps
+
+## ui: npm ci (when package-lock.json changed) and vite build into pkg/dashboard/assets/dist
+ui:
+	hack/ui-deps.sh npm
+	cd ui && npm run --silent build
+
+## ui-test: the front end's unit tests (vitest)
+ui-test:
+	hack/ui-deps.sh npm
+	cd ui && npm test --silent
+
+## ui-deps: Debian's chromium for the browser e2e, and ui/node_modules
+ui-deps:
+	hack/ui-deps.sh
+
+# --- kubectl plugin (cmd/kubectl-serin) ---------------------------------------------------
+.PHONY: install tmux
+e2e: tmux
 
 ## install: go install the kubectl plugin into $GOBIN (default ~/go/bin); kubectl finds it on PATH
 install:

@@ -213,7 +213,16 @@ func TestExamples(t *testing.T) {
 			}
 			docs := loadExample(t, dir)
 			names := map[string]string{} // kind/name -> where
+			rollout := ""                // where the first Rollout is
 			for _, d := range docs {
+				// `kubectl apply -f <dir>` applies files in name order (as loadExample reads
+				// them): what a Rollout refers to must come first, or the Rollout is
+				// created before its Services and reports InvalidSpec for a moment.
+				if _, ok := d.obj.(*v1alpha1.Rollout); ok && rollout == "" {
+					rollout = d.String()
+				} else if !ok && rollout != "" {
+					t.Errorf("%s comes after the Rollout (%s) in apply order; name the files so that the Rollout is applied last", d, rollout)
+				}
 				m := meta(d.obj)
 				if m.Name == "" {
 					t.Errorf("%s: metadata.name is empty", d)

@@ -12,6 +12,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bin=$(hack/kube-bin.sh)
+# The analysis e2e tests start a real Prometheus (Debian's package; installed when missing).
+hack/prometheus.sh >/dev/null
 export SERIN_KUBE_BIN=$bin
 export PATH=$bin:$PATH
 

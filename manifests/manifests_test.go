@@ -173,7 +173,7 @@ var controllerRules = map[string][]string{
 	"serin.dev/analysisruns/status":      {"update", "patch"},
 	"serin.dev/analysisruns/finalizers":  {"update"},
 	"apps/replicasets":                   {"get", "list", "watch", "create", "update", "patch", "delete"},
-	"/pods":                              {"get", "list", "watch", "delete"},
+	"/pods":                              {"get", "list", "watch", "patch", "delete"},
 	"/pods/eviction":                     {"create"},
 	"/services":                          {"get", "list", "watch", "update", "patch"},
 	"networking.k8s.io/ingresses":        {"get", "list", "watch", "create", "update", "patch", "delete"},

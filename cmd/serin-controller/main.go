@@ -30,6 +30,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/serin-dev/serin/pkg/analysis"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serinscheme "github.com/serin-dev/serin/pkg/client/clientset/versioned/scheme"
 	"github.com/serin-dev/serin/pkg/controller/rollout"
@@ -61,6 +62,8 @@ type options struct {
 	renewDeadline time.Duration
 	retryPeriod   time.Duration
 	profiling     bool
+	// analysisWorkers: AnalysisRuns measured in parallel (pkg/analysis).
+	analysisWorkers int
 }
 
 func parseFlags() options {
@@ -77,6 +80,7 @@ func parseFlags() options {
 	fs.Float32Var(&o.qps, "qps", 50, "queries per second to the API server")
 	fs.IntVar(&o.burst, "burst", 100, "burst of queries to the API server")
 	fs.IntVar(&o.workers, "workers", 4, "Rollouts reconciled in parallel")
+	fs.IntVar(&o.analysisWorkers, "analysis-workers", 4, "AnalysisRuns measured in parallel")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8090", "address of the Prometheus /metrics endpoint")
 	fs.StringVar(&o.healthAddr, "health-addr", ":8091", "address of /healthz and /readyz")
 	fs.StringVar(&o.logLevel, "log-level", "info", "trace, debug, info, warn or error")
@@ -208,15 +212,29 @@ func run(o options, log *logrus.Logger) error {
 		if err != nil {
 			return err
 		}
+		// The AnalysisRun controller: its own informers and workers, under the same Lease.
+		analysisInf := analysis.NewInformers(kube, serin, watchNS)
+		analysisCtrl, err := analysis.New(analysis.Config{
+			Kube: kube, Serin: serin, Informers: analysisInf, Recorder: recorder, Log: log,
+		})
+		if err != nil {
+			return err
+		}
 		inf.Start(ctx)
-		if !inf.WaitForCacheSync(ctx) {
+		analysisInf.Start(ctx)
+		if !inf.WaitForCacheSync(ctx) || !analysisInf.WaitForCacheSync(ctx) {
 			return ctx.Err()
 		}
 		if !o.leaderElect {
 			ready.Store(true)
 			defer ready.Store(false)
 		}
-		return ctrl.Run(ctx, o.workers)
+		analysisCtx, stopAnalysis := context.WithCancel(ctx)
+		analysisDone := make(chan error, 1)
+		go func() { analysisDone <- analysisCtrl.Run(analysisCtx, o.analysisWorkers) }()
+		err = ctrl.Run(ctx, o.workers)
+		stopAnalysis()
+		return errors.Join(err, <-analysisDone)
 	}
 
 	log.WithFields(logrus.Fields{"namespace": orAll(watchNS), "leaderElect": o.leaderElect, "workers": o.workers}).Info("starting")

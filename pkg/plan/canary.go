@@ -57,11 +57,12 @@ func (p *planner) trackTemplateAndSteps() {
 		s.CurrentStepIndex = int32p(0)
 		s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
 		s.PauseConditions, s.ControllerPause = nil, false
-		s.Canary.CurrentStepAnalysisRunStatus = nil
+		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
 	case s.CurrentStepHash != "" && s.CurrentStepHash != stepsHash && p.revs.hash != s.StableRS:
 		p.normal(ReasonStepsChanged, "The steps changed: starting them again from step 1")
 		s.CurrentStepIndex = int32p(0)
 		s.PauseConditions, s.ControllerPause = nil, false
+		s.Canary.CurrentStepAnalysisRunStatus = nil
 	}
 	s.CurrentStepHash = stepsHash
 	if s.CurrentStepIndex == nil {
@@ -78,6 +79,8 @@ func (p *planner) canaryStable() {
 	s.CurrentStepIndex = int32p(int32(len(c.Steps)))
 	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
 	s.PauseConditions, s.ControllerPause = nil, false
+	// Promoted (or rolled back): no analysis runs on for this revision.
+	s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
 
 	stable := p.revs.stableRS
 	if c.TrafficRouting == nil {
@@ -104,6 +107,9 @@ func (p *planner) canaryAbort() {
 		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
 	}
 	s.PauseConditions, s.ControllerPause = nil, false
+	// Runs still going are terminated; a failed one stays named: the message cites it.
+	s.Canary.CurrentStepAnalysisRunStatus = keepFailed(s.Canary.CurrentStepAnalysisRunStatus)
+	s.Canary.CurrentBackgroundAnalysisRunStatus = keepFailed(s.Canary.CurrentBackgroundAnalysisRunStatus)
 	replicas := desiredReplicas(p.ro)
 	stableHash := hashOf(p.revs.stableRS)
 
@@ -136,15 +142,22 @@ func (p *planner) canaryProgress() {
 		// abort was cleared: retry from the first step.
 		s.AbortedAt = nil
 		s.CurrentStepIndex = int32p(0)
+		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
 		p.normal(ReasonRetried, "Rollout retried: running the steps again")
 	}
 	p.clearScaleDownDeadline(p.revs.newRS)
 
 	idx := clampIndex(s.CurrentStepIndex, len(c.Steps))
 	if s.PromoteFull {
+		// Every remaining step and analysis is skipped: runs still going are terminated.
 		idx = int32(len(c.Steps))
+		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
 	}
 	s.CurrentStepIndex = int32p(idx)
+	if !s.PromoteFull && p.analysisVerdicts(idx) {
+		p.canaryAbort()
+		return
+	}
 	replicas := desiredReplicas(p.ro)
 	maxW := maxWeight(c)
 	weight := SetWeightAt(c.Steps, idx, maxW)
@@ -200,15 +213,19 @@ func (p *planner) canaryProgress() {
 		p.promoteWhenReady(desiredCanary)
 		return
 	}
-	if p.ro.Spec.Paused || routerProblem {
+	if p.ro.Spec.Paused || routerProblem || findPause(s.PauseConditions, v1alpha1.PauseReasonInconclusiveAnalysis) != nil {
 		return
 	}
 	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
 		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
 		idx++
 		s.CurrentStepIndex = int32p(idx)
-		// Entering a pause needs nothing from the cluster: do it in this sync, so the step
-		// change and the pause are one status write.
+		s.Canary.CurrentStepAnalysisRunStatus = nil
+		// Entering a pause or an analysis needs nothing from the cluster: do it in this
+		// sync, so the step change and the pause (or the run) are one status write.
+		if int(idx) < len(c.Steps) && c.Steps[idx].Analysis != nil {
+			p.stepAnalysis(idx, c.Steps[idx].Analysis)
+		}
 		if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
 			if p.pauseStep(c.Steps[idx].Pause) {
 				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
@@ -258,6 +275,8 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 			sameRoutes(p.in.Traffic.HeaderRoutes, HeaderRoutesAt(p.ro.Spec.Strategy.Canary.Steps, idx))
 	case step.Pause != nil:
 		return p.pauseStep(step.Pause)
+	case step.Analysis != nil:
+		return p.stepAnalysis(clampIndex(p.status.CurrentStepIndex, len(p.ro.Spec.Strategy.Canary.Steps)), step.Analysis)
 	}
 	return false
 }
@@ -300,4 +319,13 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)
 	s.ControllerPause = false
 	return true
+}
+
+// keepFailed keeps the status of a Failed or Error run (the abort message cites it) and
+// drops any other.
+func keepFailed(st *v1alpha1.RolloutAnalysisRunStatus) *v1alpha1.RolloutAnalysisRunStatus {
+	if st != nil && (st.Status == v1alpha1.AnalysisPhaseFailed || st.Status == v1alpha1.AnalysisPhaseError) {
+		return st
+	}
+	return nil
 }

@@ -301,11 +301,6 @@ func TestBlockedRollouts(t *testing.T) {
 			mutate:  func(s *sim) { delete(s.svcs, "web-stable") },
 			message: "InvalidSpec: spec.strategy.canary: Service web-stable not found",
 		},
-		"analysis step": {
-			ro: rollout("web", withSteps(v1alpha1.CanaryStep{Analysis: &v1alpha1.RolloutAnalysis{
-				Templates: []v1alpha1.AnalysisTemplateRef{{TemplateName: "x"}}}})),
-			message: "InvalidSpec: spec.strategy.canary.steps[0].analysis: analysis steps are not run by this version of the controller yet",
-		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -506,6 +501,18 @@ func TestTrafficRouterProblem(t *testing.T) {
 	}
 	expect(t, "weight", s.weight(), 0)
 	expect(t, "step", step(s), 0)
+	c := findCondition(s.ro.Status.Conditions, v1alpha1.TrafficRoutingError)
+	if c == nil || c.Status != corev1.ConditionTrue || c.Message != s.traffic.Problem {
+		t.Errorf("TrafficRoutingError condition = %+v, want True with the router's message", c)
+	}
+
+	s.traffic.Problem = "" // the user deleted the foreign Ingress
+	s.settle()
+	expect(t, "phase once the router can act", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	expect(t, "weight", s.weight(), 20)
+	if c := findCondition(s.ro.Status.Conditions, v1alpha1.TrafficRoutingError); c != nil {
+		t.Errorf("TrafficRoutingError condition kept after the problem went: %+v", c)
+	}
 }
 
 // A Rollout deleted with --cascade=orphan and created again adopts its ReplicaSets: same

@@ -22,15 +22,10 @@ func Next(in Input) Plan {
 		}
 		in.ReplicaSets = append(append([]*appsv1.ReplicaSet(nil), in.ReplicaSets...), in.Orphans...)
 	}
-	p := newPlanner(in)
 	if problem := blockingProblem(in); problem != "" {
-		p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
-		if c := findCondition(in.Rollout.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Message != problem {
-			p.warning(ReasonInvalidSpec, problem)
-		}
-		p.finishStatus(problem)
-		return p.plan()
+		return blocked(in, problem)
 	}
+	p := newPlanner(in)
 	p.adopt = adopt
 	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
 	if p.revs.collision {
@@ -44,7 +39,24 @@ func Next(in Input) Plan {
 		return p.plan()
 	}
 	p.canary()
+	if p.analysisErr != "" {
+		return blocked(in, "spec.strategy.canary: "+p.analysisErr)
+	}
+	p.syncRoleMetadata()
+	p.syncAnalysisRuns()
 	p.finishStatus("")
+	return p.plan()
+}
+
+// blocked is the plan of a rollout that cannot act: no action, an InvalidSpec condition,
+// phase Degraded, and a Warning event when the problem is new.
+func blocked(in Input, problem string) Plan {
+	p := newPlanner(in)
+	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
+	if c := findCondition(in.Rollout.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Message != problem {
+		p.warning(ReasonInvalidSpec, problem)
+	}
+	p.finishStatus(problem)
 	return p.plan()
 }
 
@@ -59,14 +71,6 @@ func blockingProblem(in Input) string {
 		return "spec.strategy.blueGreen: blue-green rollouts are not run by this version of the controller yet"
 	}
 	c := ro.Spec.Strategy.Canary
-	for i, s := range c.Steps {
-		if s.Analysis != nil {
-			return fmt.Sprintf("spec.strategy.canary.steps[%d].analysis: analysis steps are not run by this version of the controller yet", i)
-		}
-	}
-	if c.Analysis != nil {
-		return "spec.strategy.canary.analysis: background analysis is not run by this version of the controller yet"
-	}
 	var missing []string
 	for _, name := range []string{c.StableService, c.CanaryService} {
 		if name != "" && in.Services[name] == nil {

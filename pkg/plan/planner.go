@@ -20,16 +20,23 @@ type planner struct {
 	// status is the status being computed, starting from the Rollout's.
 	status v1alpha1.RolloutStatus
 
-	create    *appsv1.ReplicaSet
-	scales    map[string]int32 // ReplicaSet name → replicas
-	annotate  map[string]map[string]*string
-	deletes   []string          // ReplicaSets to delete (history beyond the limit)
-	evictions []string          // pods to evict (restartAt)
-	adopt     []string          // orphaned ReplicaSets to adopt, before anything else
-	selectors map[string]string // Service name → hash
-	traffic   *SetTraffic
-	events    []Event
-	requeue   time.Duration
+	create     *appsv1.ReplicaSet
+	scales     map[string]int32 // ReplicaSet name → replicas
+	annotate   map[string]map[string]*string
+	deletes    []string                // ReplicaSets to delete (history beyond the limit)
+	evictions  []string                // pods to evict (restartAt)
+	podMeta    []PodMetadataPatch      // role metadata for pod templates and pods, in order
+	runs       []*v1alpha1.AnalysisRun // AnalysisRuns to create
+	terminate  []string                // AnalysisRuns to terminate
+	deleteRuns []string                // finished AnalysisRuns beyond the history limits
+	// analysisErr is why a run the rollout needs cannot be built: Next then plans the
+	// rollout as blocked.
+	analysisErr string
+	adopt       []string          // orphaned ReplicaSets to adopt, before anything else
+	selectors   map[string]string // Service name → hash
+	traffic     *SetTraffic
+	events      []Event
+	requeue     time.Duration
 }
 
 func newPlanner(in Input) *planner {
@@ -74,6 +81,14 @@ func (p *planner) scale(rs *appsv1.ReplicaSet, replicas int32) {
 	if replicasOf(rs) != replicas {
 		p.scales[rs.Name] = replicas
 	}
+}
+
+// annotateRS asks for annotation key of rs to be value (nil removes it).
+func (p *planner) annotateRS(rs *appsv1.ReplicaSet, key string, value *string) {
+	if p.annotate[rs.Name] == nil {
+		p.annotate[rs.Name] = map[string]*string{}
+	}
+	p.annotate[rs.Name][key] = value
 }
 
 // selector asks for Service name to select the pods of hash.
@@ -141,8 +156,14 @@ func (p *planner) plan() Plan {
 		}
 	}
 	out.Actions = append(out.Actions, ups...)
+	for _, run := range p.runs {
+		out.Actions = append(out.Actions, Action{CreateAnalysisRun: run})
+	}
 	for _, name := range sortedKeys(p.annotate) {
 		out.Actions = append(out.Actions, Action{AnnotateRS: &AnnotateReplicaSet{Name: name, Annotations: p.annotate[name]}})
+	}
+	for i := range p.podMeta {
+		out.Actions = append(out.Actions, Action{SetPodMetadata: &p.podMeta[i]})
 	}
 	out.Actions = append(out.Actions, downs...)
 	for i := range p.deletes {
@@ -150,6 +171,12 @@ func (p *planner) plan() Plan {
 	}
 	for i := range p.evictions {
 		out.Actions = append(out.Actions, Action{EvictPod: &p.evictions[i]})
+	}
+	for i := range p.terminate {
+		out.Actions = append(out.Actions, Action{TerminateAnalysisRun: &p.terminate[i]})
+	}
+	for i := range p.deleteRuns {
+		out.Actions = append(out.Actions, Action{DeleteAnalysisRun: &p.deleteRuns[i]})
 	}
 	out.Status = p.status
 	out.Events = p.events

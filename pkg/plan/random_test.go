@@ -18,11 +18,11 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 	for seed := uint64(1); seed <= 300; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 42))
-			s := newSim(t, randomRollout(rng))
+			s := newSim(t, randomRollout(rng)).withTemplate("rate")
 			s.settle()
 			version := 1
 			for i := 0; i < 40; i++ {
-				op := rng.IntN(11)
+				op := rng.IntN(12)
 				t.Logf("op %d: %s | phase=%s step=%v stable=%s abort=%v | %s", i, opNames[op], s.ro.Status.Phase,
 					s.ro.Status.CurrentStepIndex, s.ro.Status.StableRS, s.ro.Status.Abort, s.snapshot())
 				switch op {
@@ -54,6 +54,16 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 				case 10:
 					at := s.metaNow()
 					s.ro.Spec.RestartAt = &at
+				case 11:
+					// The newest AnalysisRun reaches a phase.
+					if len(s.runs) > 0 {
+						run := s.runs[len(s.runs)-1]
+						phases := []v1alpha1.AnalysisPhase{v1alpha1.AnalysisPhaseRunning, v1alpha1.AnalysisPhaseSuccessful,
+							v1alpha1.AnalysisPhaseFailed, v1alpha1.AnalysisPhaseError, v1alpha1.AnalysisPhaseInconclusive}
+						if !run.Status.Phase.Completed() {
+							run.Status.Phase = phases[rng.IntN(len(phases))]
+						}
+					}
 				}
 				s.podsUpExceptFlapping()
 				s.sync()
@@ -62,6 +72,12 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 			s.notReady = map[string]bool{}
 			s.ro.Status.Abort = false
 			for i := 0; i < 20 && s.ro.Status.Phase != v1alpha1.RolloutPhaseHealthy; i++ {
+				for _, run := range s.runs {
+					if !run.Status.Phase.Completed() {
+						run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
+					}
+				}
+				s.ro.Status.Abort = false
 				s.settle()
 				s.promote()
 				s.advance(time.Minute)
@@ -76,16 +92,20 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					t.Errorf("ReplicaSet %s (%s) has %d replicas at the end, want %d", rs.Name, rs.Spec.Template.Spec.Containers[0].Image, replicasOf(rs), want)
 				}
 			}
+			if s.ro.Spec.Strategy.Canary.StableMetadata != nil {
+				expectRoles(t, s, img, "stable", int(desiredReplicas(s.ro)))
+			}
 		})
 	}
 }
 
 var opNames = []string{"new template", "new template", "promote", "abort", "retry", "promote full",
-	"new pods fail/recover", "time passes", "controller crash mid-plan", "canary pods flap", "restart"}
+	"new pods fail/recover", "time passes", "controller crash mid-plan", "canary pods flap", "restart", "analysis verdict"}
 
 func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 	pick := []v1alpha1.CanaryStep{setWeight(10), setWeight(25), setWeight(50), setWeight(80), pause(), pauseFor("30s"),
 		canaryScale(v1alpha1.SetCanaryScale{Replicas: int32p(2)}), canaryScale(v1alpha1.SetCanaryScale{MatchTrafficWeight: true}),
+		analysisStep("rate"),
 		{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "r", Match: []v1alpha1.HeaderRoutingMatch{{CookieName: "canary"}}}},
 		{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "r"}}}
 	var steps []v1alpha1.CanaryStep
@@ -105,7 +125,14 @@ func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 		}
 		opts = append(opts, withSteps(basic...))
 	}
-	return rollout("web", opts...)
+	if rng.IntN(2) == 0 {
+		opts = append(opts, withRoleMetadata(map[string]string{"role": "canary"}, map[string]string{"role": "stable"}))
+	}
+	ro := rollout("web", opts...)
+	if n := len(ro.Spec.Strategy.Canary.Steps); n > 0 && rng.IntN(4) == 0 {
+		withBackground("rate", int32(rng.IntN(min(n, 3))))(ro)
+	}
+	return ro
 }
 
 // canaryPodsFlap makes some pods of a non-stable ReplicaSet unavailable until the next

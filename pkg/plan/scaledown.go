@@ -20,7 +20,7 @@ func (p *planner) scaleDownAfter(rs *appsv1.ReplicaSet, delaySeconds int32) {
 	if !ok {
 		deadline = p.metaNow().Add(time.Duration(delaySeconds) * time.Second)
 		value := deadline.UTC().Format(time.RFC3339)
-		p.annotate[rs.Name] = map[string]*string{AnnotationScaleDownDeadline: &value}
+		p.annotateRS(rs, AnnotationScaleDownDeadline, &value)
 	}
 	if p.now.Before(deadline) {
 		p.requeueAt(deadline)
@@ -52,7 +52,7 @@ func (p *planner) clearScaleDownDeadline(rs *appsv1.ReplicaSet) {
 		return
 	}
 	if _, ok := rs.Annotations[AnnotationScaleDownDeadline]; ok {
-		p.annotate[rs.Name] = map[string]*string{AnnotationScaleDownDeadline: nil}
+		p.annotateRS(rs, AnnotationScaleDownDeadline, nil)
 	}
 }
 

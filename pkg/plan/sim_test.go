@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -18,17 +19,19 @@ import (
 // the safety invariants after each write, and lets pods become ready (or not) and time
 // pass. It plays the apiserver, the ReplicaSet controller and the traffic router.
 type sim struct {
-	t        *testing.T
-	ro       *v1alpha1.Rollout
-	rss      []*appsv1.ReplicaSet
-	svcs     map[string]*corev1.Service
-	traffic  *TrafficState
-	now      time.Time
-	notReady map[string]bool          // images whose pods never become ready
-	events   []string                 // reasons of every event, in order
-	weights  []int32                  // every canary weight written, in order
-	podsOf   map[string][]*corev1.Pod // by ReplicaSet name
-	evicted  []string
+	t         *testing.T
+	ro        *v1alpha1.Rollout
+	rss       []*appsv1.ReplicaSet
+	svcs      map[string]*corev1.Service
+	traffic   *TrafficState
+	now       time.Time
+	notReady  map[string]bool          // images whose pods never become ready
+	events    []string                 // reasons of every event, in order
+	weights   []int32                  // every canary weight written, in order
+	podsOf    map[string][]*corev1.Pod // by ReplicaSet name
+	evicted   []string
+	runs      []*v1alpha1.AnalysisRun // AnalysisRuns, in creation order
+	templates map[string]*v1alpha1.AnalysisTemplate
 }
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -53,7 +56,11 @@ func (s *sim) input() Input {
 			pods = append(pods, pod.DeepCopy())
 		}
 	}
-	in := Input{Rollout: s.ro.DeepCopy(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now}
+	in := Input{Rollout: s.ro.DeepCopy(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now,
+		AnalysisTemplates: s.templates}
+	for _, run := range s.runs {
+		in.AnalysisRuns = append(in.AnalysisRuns, run.DeepCopy())
+	}
 	for _, rs := range s.copyRSs() {
 		switch ref := metav1.GetControllerOf(rs); {
 		case ref == nil:
@@ -152,9 +159,10 @@ func (s *sim) syncPods(rs *appsv1.ReplicaSet) {
 		ready = corev1.ConditionFalse
 	}
 	for int32(len(pods)) < replicasOf(rs) {
+		// Pods carry the template's metadata at the time they are created.
 		pods = append(pods, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", rs.Name, s.podSeq()), CreationTimestamp: metav1.NewTime(s.now),
-				Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hashOf(rs)}},
+				Labels: maps.Clone(rs.Spec.Template.Labels), Annotations: maps.Clone(rs.Spec.Template.Annotations)},
 		})
 	}
 	pods = pods[:replicasOf(rs)]
@@ -223,6 +231,44 @@ func (s *sim) apply(a Action) {
 					pod.DeletionTimestamp = &t
 					s.evicted = append(s.evicted, pod.Name)
 				}
+			}
+		}
+	case a.SetPodMetadata != nil:
+		m := a.SetPodMetadata
+		if m.ReplicaSet != "" {
+			rs := s.rsByName(m.ReplicaSet)
+			rs.Spec.Template.Labels = applyKeys(rs.Spec.Template.Labels, m.Labels)
+			rs.Spec.Template.Annotations = applyKeys(rs.Spec.Template.Annotations, m.Annotations)
+			rs.Generation++
+			return
+		}
+		for _, rs := range s.rss {
+			for _, pod := range s.podsOf[rs.Name] {
+				if pod.Name == m.Pod {
+					pod.Labels = applyKeys(pod.Labels, m.Labels)
+					pod.Annotations = applyKeys(pod.Annotations, m.Annotations)
+				}
+			}
+		}
+	case a.CreateAnalysisRun != nil:
+		if s.run(a.CreateAnalysisRun.Name) == nil {
+			run := a.CreateAnalysisRun.DeepCopy()
+			run.CreationTimestamp = s.metaNow()
+			s.runs = append(s.runs, run)
+		}
+	case a.TerminateAnalysisRun != nil:
+		// The AnalysisRun controller ends a terminated run Successful unless it failed.
+		if run := s.run(*a.TerminateAnalysisRun); run != nil {
+			run.Spec.Terminate = true
+			if !run.Status.Phase.Completed() {
+				run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
+			}
+		}
+	case a.DeleteAnalysisRun != nil:
+		for i, run := range s.runs {
+			if run.Name == *a.DeleteAnalysisRun {
+				s.runs = append(s.runs[:i], s.runs[i+1:]...)
+				break
 			}
 		}
 	case a.SetTraffic != nil:
@@ -373,7 +419,20 @@ func (s *sim) snapshot() string {
 	for _, name := range sortedKeys(s.svcs) {
 		out += fmt.Sprintf(" %s=%v", name, s.svcs[name].Spec.Selector)
 	}
+	for _, run := range s.runs {
+		out += fmt.Sprintf(" run %s=%s terminate=%v", run.Name, run.Status.Phase, run.Spec.Terminate)
+	}
 	return out
+}
+
+// run is the AnalysisRun of that name, or nil.
+func (s *sim) run(name string) *v1alpha1.AnalysisRun {
+	for _, run := range s.runs {
+		if run.Name == name {
+			return run
+		}
+	}
+	return nil
 }
 
 func (s *sim) copyRSs() []*appsv1.ReplicaSet {
@@ -418,6 +477,14 @@ func describeAction(a Action) string {
 		return "evict " + *a.EvictPod
 	case a.AdoptReplicaSet != nil:
 		return "adopt " + *a.AdoptReplicaSet
+	case a.SetPodMetadata != nil:
+		return "role metadata " + a.SetPodMetadata.ReplicaSet + a.SetPodMetadata.Pod
+	case a.CreateAnalysisRun != nil:
+		return "create run " + a.CreateAnalysisRun.Name
+	case a.TerminateAnalysisRun != nil:
+		return "terminate run " + *a.TerminateAnalysisRun
+	case a.DeleteAnalysisRun != nil:
+		return "delete run " + *a.DeleteAnalysisRun
 	}
 	return "?"
 }

@@ -49,6 +49,11 @@ func (p *planner) finishStatus(blocked string) {
 	} else {
 		p.removeCondition(v1alpha1.InvalidSpec)
 	}
+	if trafficProblem != "" {
+		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, ReasonTrafficRouterError, trafficProblem)
+	} else {
+		p.removeCondition(v1alpha1.TrafficRoutingError)
+	}
 	deadlineExceeded := p.progress(blocked != "" || healthy || paused || s.Abort)
 	p.conditionIf(v1alpha1.RolloutAvailable, s.AvailableReplicas >= replicas, ReasonAvailable, "Rollout has minimum availability", ReasonNotAvailable, "Rollout does not have minimum availability")
 	p.conditionIf(v1alpha1.RolloutHealthy, healthy, ReasonHealthy, "Rollout is healthy", ReasonNotHealthy, "Rollout is not healthy")
@@ -65,6 +70,14 @@ func (p *planner) finishStatus(blocked string) {
 		}
 	case s.Abort:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
+		for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus} {
+			if keepFailed(st) != nil {
+				s.Message += fmt.Sprintf(": AnalysisRun %s %s", st.Name, st.Status)
+				if st.Message != "" {
+					s.Message += ": " + st.Message
+				}
+			}
+		}
 	case deadlineExceeded:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", ReasonProgressDeadline, rsName(p))
 	case ro.Spec.Paused:

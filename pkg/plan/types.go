@@ -34,7 +34,12 @@ type Input struct {
 	Traffic *TrafficState
 	// AnalysisRuns are those the Rollout owns.
 	AnalysisRuns []*v1alpha1.AnalysisRun
-	// Pods are the Rollout's pods, needed only for restartAt; may be nil otherwise.
+	// AnalysisTemplates and ClusterAnalysisTemplates are, by name, the templates the
+	// Rollout's analysis refers to; a name missing from the map does not exist.
+	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
+	ClusterAnalysisTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
+	// Pods are the Rollout's pods, needed only for restartAt and role metadata (see
+	// NeedsPods); may be nil otherwise.
 	Pods []*corev1.Pod
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
@@ -81,6 +86,13 @@ type Action struct {
 	SetTraffic       *SetTraffic         `json:"setTraffic,omitempty"`
 	EvictPod         *string             `json:"evictPod,omitempty"`
 	AdoptReplicaSet  *string             `json:"adoptReplicaSet,omitempty"`
+	SetPodMetadata   *PodMetadataPatch   `json:"setPodMetadata,omitempty"`
+	// CreateAnalysisRun creates an AnalysisRun owned by the Rollout.
+	CreateAnalysisRun *v1alpha1.AnalysisRun `json:"createAnalysisRun,omitempty"`
+	// TerminateAnalysisRun sets spec.terminate on a run no longer in use.
+	TerminateAnalysisRun *string `json:"terminateAnalysisRun,omitempty"`
+	// DeleteAnalysisRun deletes a finished run beyond the history limits.
+	DeleteAnalysisRun *string `json:"deleteAnalysisRun,omitempty"`
 }
 
 // ScaleReplicaSet sets a ReplicaSet's replicas.

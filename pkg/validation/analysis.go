@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/serin-dev/serin/pkg/analysis"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -84,7 +85,7 @@ func metric(p *field.Path, m *v1alpha1.Metric) field.ErrorList {
 		name string
 		v    v1alpha1.DurationString
 	}{{"interval", m.Interval}, {"initialDelay", m.InitialDelay}} {
-		if d.v == "" {
+		if d.v == "" || argRef.MatchString(string(d.v)) {
 			continue
 		}
 		if _, err := ParseDuration(d.v); err != nil {
@@ -99,6 +100,14 @@ func metric(p *field.Path, m *v1alpha1.Metric) field.ErrorList {
 	}
 	if m.Count != nil && m.Count.Type == intstr.Int && m.Count.IntVal > 1 && m.Interval == "" {
 		errs = append(errs, field.Invalid(p, objectValue, MsgIntervalWithCount))
+	}
+	for _, c := range []struct{ name, expr string }{{"successCondition", m.SuccessCondition}, {"failureCondition", m.FailureCondition}} {
+		if c.expr == "" {
+			continue
+		}
+		if err := analysis.CheckCondition(c.expr); err != nil {
+			errs = append(errs, field.Invalid(p.Child(c.name), c.expr, MsgConditionCompile+": "+err.Error()))
+		}
 	}
 	errs = append(errs, provider(p.Child("provider"), &m.Provider)...)
 	return errs
@@ -139,6 +148,10 @@ func provider(p *field.Path, mp *v1alpha1.MetricProvider) field.ErrorList {
 	}
 	return errs
 }
+
+// MsgConditionCompile says a metric's successCondition or failureCondition is not a valid
+// expression.
+const MsgConditionCompile = "is not a valid expression over result (see the expr language)"
 
 // argRef matches a whole-value argument reference such as {{args.count}}.
 var argRef = regexp.MustCompile(`^\{\{\s*args\.[A-Za-z0-9_.-]+\s*\}\}$`)

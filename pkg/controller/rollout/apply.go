@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -66,6 +67,14 @@ func (c *Controller) applyAction(ctx context.Context, ro *v1alpha1.Rollout, a pl
 		return c.evictPod(ctx, ro, *a.EvictPod)
 	case a.AdoptReplicaSet != nil:
 		return c.adoptReplicaSet(ctx, ro, *a.AdoptReplicaSet)
+	case a.SetPodMetadata != nil:
+		return c.setPodMetadata(ctx, ro, a.SetPodMetadata)
+	case a.CreateAnalysisRun != nil:
+		return c.createAnalysisRun(ctx, ro, a.CreateAnalysisRun)
+	case a.TerminateAnalysisRun != nil:
+		return c.terminateAnalysisRun(ctx, ro, *a.TerminateAnalysisRun)
+	case a.DeleteAnalysisRun != nil:
+		return c.deleteAnalysisRun(ctx, ro, *a.DeleteAnalysisRun)
 	}
 	return errors.New("empty action")
 }
@@ -247,6 +256,37 @@ func (c *Controller) evictPod(ctx context.Context, ro *v1alpha1.Rollout, name st
 	return nil
 }
 
+// setPodMetadata merge-patches role metadata onto a ReplicaSet's pod template or a pod.
+func (c *Controller) setPodMetadata(ctx context.Context, ro *v1alpha1.Rollout, m *plan.PodMetadataPatch) error {
+	if m.ReplicaSet != "" {
+		cur, err := c.replicaSets.ReplicaSets(ro.Namespace).Get(m.ReplicaSet)
+		if err == nil && plan.PodShows(&corev1.Pod{ObjectMeta: cur.Spec.Template.ObjectMeta}, m) {
+			return nil
+		}
+		return c.patchReplicaSet(ctx, ro, m.ReplicaSet, cur, plan.PodPatchFor(m))
+	}
+	cur, err := c.pods.Pods(ro.Namespace).Get(m.Pod)
+	if apierrors.IsNotFound(err) || err == nil && (cur.DeletionTimestamp != nil || plan.PodShows(cur, m)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(plan.PodPatchFor(m))
+	if err != nil {
+		return err
+	}
+	out, err := c.kube.CoreV1().Pods(ro.Namespace).Patch(ctx, m.Pod, types.MergePatchType, data, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil // gone meanwhile: nothing to label
+	}
+	if err != nil {
+		return err
+	}
+	c.expect.wrote(keyOf(ro), objectRef{kindPod, m.Pod}, cur.ResourceVersion, out.ResourceVersion, c.clock.Now())
+	return nil
+}
+
 // annotationsInEffect reports whether have already has every value of want (and none
 // of the keys want removes).
 func annotationsInEffect(have map[string]string, want map[string]*string) bool {
@@ -288,6 +328,16 @@ func describe(a plan.Action) string {
 		return fmt.Sprintf("set canary weight %d (%d header routes)", a.SetTraffic.CanaryWeight, len(a.SetTraffic.HeaderRoutes))
 	case a.EvictPod != nil:
 		return "evict pod " + *a.EvictPod
+	case a.SetPodMetadata != nil && a.SetPodMetadata.ReplicaSet != "":
+		return "set role metadata on the pod template of ReplicaSet " + a.SetPodMetadata.ReplicaSet
+	case a.SetPodMetadata != nil:
+		return "set role metadata on pod " + a.SetPodMetadata.Pod
+	case a.CreateAnalysisRun != nil:
+		return "create AnalysisRun " + a.CreateAnalysisRun.Name
+	case a.TerminateAnalysisRun != nil:
+		return "terminate AnalysisRun " + *a.TerminateAnalysisRun
+	case a.DeleteAnalysisRun != nil:
+		return "delete AnalysisRun " + *a.DeleteAnalysisRun
 	case a.AdoptReplicaSet != nil:
 		return "adopt ReplicaSet " + *a.AdoptReplicaSet
 	}

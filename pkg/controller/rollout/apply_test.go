@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
@@ -107,6 +108,62 @@ func TestApplyEachAction(t *testing.T) {
 				}
 			},
 		},
+		"role metadata on a pod template: set one label, remove another": {
+			objs: []runtime.Object{func() runtime.Object {
+				rs := testRS(ro, "web-abc", "abc", 1, nil)
+				rs.Spec.Template.Labels["role"] = "canary"
+				return rs
+			}()},
+			action: plan.Action{SetPodMetadata: &plan.PodMetadataPatch{ReplicaSet: "web-abc",
+				Labels: map[string]*string{"role": nil, "tier": ptr("stable")}}},
+			check: func(t *testing.T, f *fixture) {
+				l := f.replicaSet("web-abc").Spec.Template.Labels
+				if _, ok := l["role"]; ok || l["tier"] != "stable" || l[hashLabel] != "abc" {
+					t.Errorf("template labels = %v", l)
+				}
+			},
+		},
+		"role metadata on a pod": {
+			objs: []runtime.Object{testPod(testRS(ro, "web-abc", "abc", 1, nil), "web-abc-1", time.Time{})},
+			action: plan.Action{SetPodMetadata: &plan.PodMetadataPatch{Pod: "web-abc-1",
+				Labels: map[string]*string{"role": ptr("stable")}, Annotations: map[string]*string{"note": ptr("x")}}},
+			check: func(t *testing.T, f *fixture) {
+				pod, err := f.kube.CoreV1().Pods(ns).Get(context.Background(), "web-abc-1", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pod.Labels["role"] != "stable" || pod.Annotations["note"] != "x" || pod.Labels[hashLabel] != "abc" {
+					t.Errorf("pod metadata = %v %v", pod.Labels, pod.Annotations)
+				}
+			},
+		},
+		"create AnalysisRun": {
+			action: plan.Action{CreateAnalysisRun: testRun(ro, "web-abc-2-1", false)},
+			check: func(t *testing.T, f *fixture) {
+				run := f.analysisRun("web-abc-2-1")
+				if run == nil || !ownedBy(run, ro) {
+					t.Errorf("created run = %+v", run)
+				}
+			},
+		},
+		"terminate AnalysisRun": {
+			objs:   []runtime.Object{testRun(ro, "web-abc-2-1", false)},
+			action: plan.Action{TerminateAnalysisRun: ptr("web-abc-2-1")},
+			check: func(t *testing.T, f *fixture) {
+				if run := f.analysisRun("web-abc-2-1"); run == nil || !run.Spec.Terminate {
+					t.Errorf("run after terminate = %+v", run)
+				}
+			},
+		},
+		"delete AnalysisRun": {
+			objs:   []runtime.Object{testRun(ro, "web-abc-2-1", true)},
+			action: plan.Action{DeleteAnalysisRun: ptr("web-abc-2-1")},
+			check: func(t *testing.T, f *fixture) {
+				if run := f.analysisRun("web-abc-2-1"); run != nil {
+					t.Errorf("run still there: %+v", run.ObjectMeta)
+				}
+			},
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,6 +188,7 @@ func TestApplyWritesNothingWhenInEffect(t *testing.T) {
 		testRS(ro, "web-old", "old", 0, nil),
 		testService("web-stable", map[string]string{"app": "web", hashLabel: "old"}),
 		testService("web-canary", map[string]string{"app": "web"}),
+		testRun(ro, "web-abc-2-1", true),
 	})
 	err := f.apply(ro,
 		plan.Action{CreateReplicaSet: testRS(ro, "web-abc", "abc", 3, nil)},
@@ -141,6 +199,12 @@ func TestApplyWritesNothingWhenInEffect(t *testing.T) {
 		plan.Action{SetSelector: &plan.SetServiceSelector{Service: "web-stable", Hash: "old"}},
 		plan.Action{SetSelector: &plan.SetServiceSelector{Service: "web-canary", Hash: ""}},
 		plan.Action{EvictPod: ptr("web-abc-gone")},
+		plan.Action{SetPodMetadata: &plan.PodMetadataPatch{ReplicaSet: "web-abc", Labels: map[string]*string{"role": nil}}},
+		plan.Action{SetPodMetadata: &plan.PodMetadataPatch{Pod: "web-abc-gone", Labels: map[string]*string{"role": ptr("x")}}},
+		plan.Action{CreateAnalysisRun: testRun(ro, "web-abc-2-1", true)},
+		plan.Action{TerminateAnalysisRun: ptr("web-abc-2-1")},
+		plan.Action{TerminateAnalysisRun: ptr("web-gone-run")},
+		plan.Action{DeleteAnalysisRun: ptr("web-gone-run")},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -267,4 +331,21 @@ func TestApplyAdopt(t *testing.T) {
 	if rs := f.replicaSet("other-def"); !ownedBy(rs, other) {
 		t.Errorf("the other Rollout's ReplicaSet changed owner: %+v", rs.OwnerReferences)
 	}
+}
+
+func testRun(owner *v1alpha1.Rollout, name string, terminated bool) *v1alpha1.AnalysisRun {
+	return &v1alpha1.AnalysisRun{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: types.UID("uid-" + name),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(owner, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))}},
+		Spec: v1alpha1.AnalysisRunSpec{Terminate: terminated},
+	}
+}
+
+func (f *fixture) analysisRun(name string) *v1alpha1.AnalysisRun {
+	run, err := f.serin.SerinV1alpha1().AnalysisRuns(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	must(f.t, err)
+	return run
 }

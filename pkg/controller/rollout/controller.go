@@ -67,7 +67,12 @@ type Controller struct {
 	podIndex     cache.Indexer
 	services     corelisters.ServiceLister
 	ingresses    networkinglisters.IngressLister
-	synced       func() bool
+	runs         serinlisters.AnalysisRunLister
+	runIndex     cache.Indexer
+	templates    serinlisters.AnalysisTemplateLister
+	// clusterTemplates is nil for a controller limited to one namespace.
+	clusterTemplates serinlisters.ClusterAnalysisTemplateLister
+	synced           func() bool
 
 	queue  workqueue.TypedRateLimitingInterface[cache.ObjectName]
 	expect *expectations
@@ -99,11 +104,17 @@ func New(cfg Config) (*Controller, error) {
 		podIndex:     inf.Pods.GetIndexer(),
 		services:     corelisters.NewServiceLister(inf.Services.GetIndexer()),
 		ingresses:    networkinglisters.NewIngressLister(inf.Ingresses.GetIndexer()),
+		runs:         serinlisters.NewAnalysisRunLister(inf.AnalysisRuns.GetIndexer()),
+		runIndex:     inf.AnalysisRuns.GetIndexer(),
+		templates:    serinlisters.NewAnalysisTemplateLister(inf.AnalysisTemplates.GetIndexer()),
 		synced:       inf.HasSynced,
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
 			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "rollouts"}),
 		expect: newExpectations(),
+	}
+	if inf.ClusterAnalysisTemplates != nil {
+		c.clusterTemplates = serinlisters.NewClusterAnalysisTemplateLister(inf.ClusterAnalysisTemplates.GetIndexer())
 	}
 	if err := c.registerHandlers(inf); err != nil {
 		return nil, err

@@ -27,10 +27,11 @@ const expectationTTL = 30 * time.Second
 type objectKind string
 
 const (
-	kindRollout    objectKind = "Rollout"
-	kindReplicaSet objectKind = "ReplicaSet"
-	kindService    objectKind = "Service"
-	kindPod        objectKind = "Pod"
+	kindRollout     objectKind = "Rollout"
+	kindReplicaSet  objectKind = "ReplicaSet"
+	kindService     objectKind = "Service"
+	kindPod         objectKind = "Pod"
+	kindAnalysisRun objectKind = "AnalysisRun"
 	// kindTraffic is the split a router applies: its objects are the router's business,
 	// so the expectation is met when the router's Observe shows the split written.
 	kindTraffic objectKind = "Traffic"

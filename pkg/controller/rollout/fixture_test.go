@@ -110,9 +110,10 @@ func quietLogger() *logrus.Logger {
 func (f *fixture) seed(obj runtime.Object) {
 	f.t.Helper()
 	var err error
-	if _, ok := obj.(*v1alpha1.Rollout); ok {
+	switch obj.(type) {
+	case *v1alpha1.Rollout, *v1alpha1.AnalysisRun, *v1alpha1.AnalysisTemplate:
 		err = f.serin.Tracker().Add(obj)
-	} else {
+	default:
 		err = f.kube.Tracker().Add(obj)
 	}
 	if err != nil {
@@ -135,6 +136,10 @@ func (f *fixture) indexerFor(obj runtime.Object) cache.Indexer {
 		return f.inf.Services.GetIndexer()
 	case *networkingv1.Ingress:
 		return f.inf.Ingresses.GetIndexer()
+	case *v1alpha1.AnalysisRun:
+		return f.inf.AnalysisRuns.GetIndexer()
+	case *v1alpha1.AnalysisTemplate:
+		return f.inf.AnalysisTemplates.GetIndexer()
 	}
 	f.t.Fatalf("no cache for %T", obj)
 	return nil
@@ -161,6 +166,9 @@ func (f *fixture) refresh() {
 	replace(f.inf.Pods.GetIndexer(), ptrs(pods.Items))
 	replace(f.inf.Services.GetIndexer(), ptrs(svcs.Items))
 	replace(f.inf.Ingresses.GetIndexer(), ptrs(ings.Items))
+	runs, err := f.serin.SerinV1alpha1().AnalysisRuns("").List(ctx, metav1.ListOptions{})
+	must(f.t, err)
+	replace(f.inf.AnalysisRuns.GetIndexer(), ptrs(runs.Items))
 	f.clearActions()
 }
 
@@ -390,6 +398,8 @@ func testRS(owner *v1alpha1.Rollout, name, hash string, replicas int32, annotati
 		Spec: appsv1.ReplicaSetSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{
+				Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash}}},
 		},
 		Status: appsv1.ReplicaSetStatus{Replicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas},
 	}

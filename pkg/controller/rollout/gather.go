@@ -35,8 +35,12 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 		}
 	}
 
-	if ro.Spec.RestartAt != nil {
+	if plan.NeedsPods(ro, rss) {
 		in.Pods = c.podsOf(ro.Namespace, rss)
+	}
+
+	if err := c.gatherAnalysis(ro, &in); err != nil {
+		return in, nil, err
 	}
 
 	router, err := c.routerFor(ro, trafficrouting.Deps{Client: c.kube, Ingresses: c.ingresses})
@@ -135,6 +139,8 @@ func (c *Controller) cachedVersion(namespace string) lookup {
 			obj, err = c.services.Services(namespace).Get(ref.Name)
 		case kindPod:
 			obj, err = c.pods.Pods(namespace).Get(ref.Name)
+		case kindAnalysisRun:
+			obj, err = c.runs.AnalysisRuns(namespace).Get(ref.Name)
 		default:
 			return "", false
 		}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
 )
 
 // registerHandlers maps every change the controller cares about to the Rollouts it
@@ -31,6 +32,7 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			DeleteFunc: c.enqueueOwner,
 		}},
 		{inf.Pods, cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { c.enqueueForPod(obj.(*corev1.Pod)) },
 			UpdateFunc: changed(c.podUpdated),
 			DeleteFunc: c.podDeleted,
 		}},
@@ -44,6 +46,18 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			UpdateFunc: changed(func(old, cur any) { c.ingressChanged(old); c.ingressChanged(cur) }),
 			DeleteFunc: c.ingressChanged,
 		}},
+		{inf.AnalysisRuns, cache.ResourceEventHandlerFuncs{
+			AddFunc:    c.enqueueOwner,
+			UpdateFunc: changed(c.analysisRunUpdated),
+			DeleteFunc: c.enqueueOwner,
+		}},
+		{inf.AnalysisTemplates, templateHandler(c)},
+	}
+	if inf.ClusterAnalysisTemplates != nil {
+		handlers = append(handlers, struct {
+			informer cache.SharedIndexInformer
+			handler  cache.ResourceEventHandlerFuncs
+		}{inf.ClusterAnalysisTemplates, templateHandler(c)})
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -97,14 +111,15 @@ func (c *Controller) replicaSetUpdated(old, cur any) {
 	c.enqueueOwner(cur1)
 }
 
-// Pods matter only while a restartAt is being carried out; readiness is otherwise seen
-// through the ReplicaSets' status.
+// Pods matter only while a restartAt is being carried out or role metadata is kept on
+// them; readiness is otherwise seen through the ReplicaSets' status.
 func (c *Controller) podUpdated(old, cur any) {
 	o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && podIsReady(o) == podIsReady(n) {
+	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && podIsReady(o) == podIsReady(n) &&
+		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) {
 		return
 	}
-	c.enqueueRestarting(n)
+	c.enqueueForPod(n)
 }
 
 func (c *Controller) podDeleted(obj any) {
@@ -112,13 +127,13 @@ func (c *Controller) podDeleted(obj any) {
 		obj = t.Obj
 	}
 	if pod, ok := obj.(*corev1.Pod); ok {
-		c.enqueueRestarting(pod)
+		c.enqueueForPod(pod)
 	}
 }
 
-// enqueueRestarting enqueues the Rollout of pod (through its ReplicaSet) when it has a
-// restartAt.
-func (c *Controller) enqueueRestarting(pod *corev1.Pod) {
+// enqueueForPod enqueues the Rollout of pod (through its ReplicaSet) when that Rollout
+// plans with its pods (plan.NeedsPods).
+func (c *Controller) enqueueForPod(pod *corev1.Pod) {
 	ref := metav1.GetControllerOfNoCopy(pod)
 	if ref == nil || ref.Kind != "ReplicaSet" {
 		return
@@ -132,7 +147,7 @@ func (c *Controller) enqueueRestarting(pod *corev1.Pod) {
 		return
 	}
 	ro, err := c.rollouts.Rollouts(pod.Namespace).Get(owner.Name)
-	if err != nil || ro.UID != owner.UID || ro.Spec.RestartAt == nil {
+	if err != nil || ro.UID != owner.UID || !plan.NeedsPods(ro, []*appsv1.ReplicaSet{rs}) {
 		return
 	}
 	c.queue.Add(cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name})
@@ -188,5 +203,13 @@ func (c *Controller) enqueueIndexed(index string, obj any) {
 	}
 	for _, o := range ros {
 		c.enqueue(o)
+	}
+}
+
+func templateHandler(c *Controller) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.templateChanged,
+		UpdateFunc: changed(func(_, cur any) { c.templateChanged(cur) }),
+		DeleteFunc: c.templateChanged,
 	}
 }

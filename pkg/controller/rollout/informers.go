@@ -16,6 +16,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
+	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
 )
 
 // Index names on the informers' indexers.
@@ -24,8 +25,12 @@ const (
 	// as stable, canary, active or preview Service.
 	indexRolloutByService = "rolloutByService"
 	// indexRolloutByIngress maps "namespace/ingress" to the Rollouts naming that Ingress
-	// as an nginx stable Ingress.
+	// as an nginx stable Ingress, or whose canary Ingress has that name (so that the
+	// deletion of a foreign Ingress in the way lets the Rollout go on at once).
 	indexRolloutByIngress = "rolloutByIngress"
+	// indexRolloutByTemplate maps "namespace/name" of an AnalysisTemplate, or
+	// "cluster/name" of a ClusterAnalysisTemplate, to the Rollouts whose analysis uses it.
+	indexRolloutByTemplate = "rolloutByTemplate"
 	// indexByControllerUID maps a controller owner's UID to the objects it controls.
 	indexByControllerUID = "byControllerUID"
 	// indexPodByHash maps "namespace/pod-template-hash" to the pods of that revision.
@@ -44,6 +49,12 @@ type Informers struct {
 	Pods        cache.SharedIndexInformer
 	Services    cache.SharedIndexInformer
 	Ingresses   cache.SharedIndexInformer
+	// AnalysisRuns, AnalysisTemplates and ClusterAnalysisTemplates feed analysis steps
+	// and background analysis. ClusterAnalysisTemplates is nil for a controller limited
+	// to one namespace (a namespaced Role cannot grant a cluster-scoped kind).
+	AnalysisRuns             cache.SharedIndexInformer
+	AnalysisTemplates        cache.SharedIndexInformer
+	ClusterAnalysisTemplates cache.SharedIndexInformer
 
 	start []func(stop <-chan struct{})
 }
@@ -72,10 +83,20 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 		Services:    kubeFactory.Core().V1().Services().Informer(),
 		Ingresses:   kubeFactory.Networking().V1().Ingresses().Informer(),
 		start:       []func(<-chan struct{}){serinFactory.Start, ownedFactory.Start, kubeFactory.Start},
+
+		AnalysisRuns:      serinFactory.Serin().V1alpha1().AnalysisRuns().Informer(),
+		AnalysisTemplates: serinFactory.Serin().V1alpha1().AnalysisTemplates().Informer(),
+	}
+	if namespace == "" {
+		inf.ClusterAnalysisTemplates = serinFactory.Serin().V1alpha1().ClusterAnalysisTemplates().Informer()
+	}
+	if err := inf.AnalysisRuns.AddIndexers(cache.Indexers{indexByControllerUID: controllerUID}); err != nil {
+		return nil, fmt.Errorf("analysisrun indexers: %w", err)
 	}
 	if err := inf.Rollouts.AddIndexers(cache.Indexers{
-		indexRolloutByService: rolloutServices,
-		indexRolloutByIngress: rolloutIngresses,
+		indexRolloutByService:  rolloutServices,
+		indexRolloutByIngress:  rolloutIngresses,
+		indexRolloutByTemplate: rolloutTemplates,
 	}); err != nil {
 		return nil, fmt.Errorf("rollout indexers: %w", err)
 	}
@@ -111,7 +132,12 @@ func (inf *Informers) WaitForCacheSync(ctx context.Context) bool {
 }
 
 func (inf *Informers) all() []cache.SharedIndexInformer {
-	return []cache.SharedIndexInformer{inf.Rollouts, inf.ReplicaSets, inf.Pods, inf.Services, inf.Ingresses}
+	all := []cache.SharedIndexInformer{inf.Rollouts, inf.ReplicaSets, inf.Pods, inf.Services, inf.Ingresses,
+		inf.AnalysisRuns, inf.AnalysisTemplates}
+	if inf.ClusterAnalysisTemplates != nil {
+		all = append(all, inf.ClusterAnalysisTemplates)
+	}
+	return all
 }
 
 func rolloutServices(obj any) ([]string, error) {
@@ -139,7 +165,13 @@ func rolloutIngresses(obj any) ([]string, error) {
 		return nil, nil
 	}
 	n := c.TrafficRouting.Nginx
-	return namespacedKeys(ro.Namespace, append([]string{n.StableIngress}, n.StableIngresses...)), nil
+	names := append([]string{n.StableIngress}, n.StableIngresses...)
+	for _, stable := range names {
+		if stable != "" {
+			names = append(names, nginx.CanaryIngressName(ro.Name, stable))
+		}
+	}
+	return namespacedKeys(ro.Namespace, names), nil
 }
 
 // namespacedKeys is "namespace/name" for each distinct non-empty name.
@@ -190,21 +222,26 @@ func metaOf(obj any) (metav1.Object, error) {
 // controller writes a Rollout only through its status subresource (which ignores
 // metadata) and metadata patches, so nothing dropped here is ever written back.
 func stripRollout(obj any) (any, error) {
-	if ro, ok := obj.(*v1alpha1.Rollout); ok {
-		ro.ManagedFields = nil
-		delete(ro.Annotations, lastApplied)
+	if m, ok := obj.(metav1.Object); ok {
+		// The same for the analysis kinds served by the same factory.
+		m.SetManagedFields(nil)
+		if a := m.GetAnnotations(); a != nil {
+			delete(a, lastApplied)
+		}
 	}
 	return obj, nil
 }
 
 // stripOwned keeps the whole of a ReplicaSet but its managedFields, and of a Pod only
-// what a restartAt needs: identity, labels, owners, times and the Ready condition.
+// what restartAt and role metadata need: identity, labels, annotations (but kubectl's
+// last-applied copy), owners, times and the Ready condition.
 func stripOwned(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *appsv1.ReplicaSet:
 		o.ManagedFields = nil
 		return o, nil
 	case *corev1.Pod:
+		delete(o.Annotations, lastApplied)
 		return minimalPod(o), nil
 	}
 	return obj, nil
@@ -217,6 +254,7 @@ func minimalPod(pod *corev1.Pod) *corev1.Pod {
 		UID:               pod.UID,
 		ResourceVersion:   pod.ResourceVersion,
 		Labels:            pod.Labels,
+		Annotations:       pod.Annotations,
 		OwnerReferences:   pod.OwnerReferences,
 		CreationTimestamp: pod.CreationTimestamp,
 		DeletionTimestamp: pod.DeletionTimestamp,

@@ -52,8 +52,9 @@ type Metric struct {
 	Provider MetricProvider `json:"provider"`
 }
 
-// DurationString is a duration such as 30s, 5m or 1h.
-// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(h|m|s|ms|us|ns))+$`
+// DurationString is a duration such as 30s, 5m or 1h, or (in a template) a whole
+// argument reference such as {{args.interval}}, replaced when the run starts.
+// +kubebuilder:validation:Pattern=`^(([0-9]+([.][0-9]+)?(h|m|s|ms|us|ns))+|\{\{ *args\.[A-Za-z0-9_.-]+ *\}\})$`
 type DurationString string
 
 // MetricProvider is the source of a measurement: exactly one provider.

@@ -49,7 +49,8 @@ type RolloutStatus struct {
 	// ObservedGeneration is the metadata.generation this status was computed from.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// Conditions are Progressing, Available, Healthy, Paused, Completed, InvalidSpec.
+	// Conditions are Progressing, Available, Healthy, Paused, Completed, and, only while
+	// there is such a problem, InvalidSpec and TrafficRoutingError.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -181,6 +182,10 @@ const (
 	RolloutPaused         RolloutConditionType = "Paused"
 	RolloutCompleted      RolloutConditionType = "Completed"
 	RolloutHealthy        RolloutConditionType = "Healthy"
+	// TrafficRoutingError is true while the traffic router cannot act: the stable
+	// Ingress is missing, or a canary Ingress of the name Serin would use exists and is
+	// not the Rollout's (Serin never takes it over). Serin's addition; absent otherwise.
+	TrafficRoutingError RolloutConditionType = "TrafficRoutingError"
 )
 
 // RolloutCondition is one observed aspect of the rollout.

@@ -1,0 +1,20 @@
+// Package analysis is the AnalysisRun controller and the pure functions around it.
+//
+// A sync of one run is gather → plan → measure → assess → write:
+//   - gather (gather.go) resolves the run's arguments (values, and Secrets read in the
+//     run's namespace) and substitutes {{args.NAME}} in every metric;
+//   - Plan (plan.go, pure) says which metrics are due for a measurement at this time,
+//     which running measurements (Jobs) to check and which to terminate;
+//   - the providers (pkg/analysis/provider and its implementations) take them;
+//   - Assess (assess.go, pure) turns the providers' results into measurements (evaluating
+//     successCondition and failureCondition with expr, condition.go), counts them, decides
+//     each metric's and the run's phase and message, trims the measurements, and says when
+//     the next measurement is due;
+//   - the controller writes the status when it changed, records an Event when the run
+//     completes, and asks the workqueue for a delayed requeue at the next due time.
+//     Nothing sleeps and nothing polls: Job progress arrives through the Job watch.
+//
+// For the Rollout controller: pkg/analysis/runspec builds a run from templates and
+// arguments (NewRun) and resolves a rollout's analysis arguments (RolloutArgs).
+// A rollout reads the run's status.phase and status.message.
+package analysis

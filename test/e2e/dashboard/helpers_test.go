@@ -1,0 +1,201 @@
+//go:build e2e
+
+package dashboard
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/e2e/framework"
+)
+
+// app is Rollout "web" (4 replicas, nginx routing, six steps whose pauses wait for a
+// promote) with its Services and stable Ingress.
+func app(image string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata: {name: web-stable}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-canary}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: web.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend: {service: {name: web-stable, port: {name: http}}}
+---
+apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: %s
+        ports: [{containerPort: 8080}]
+  strategy:
+    canary:
+      canaryService: web-canary
+      stableService: web-stable
+      abortScaleDownDelaySeconds: 5
+      trafficRouting:
+        nginx: {stableIngress: web}
+      steps:
+      - setWeight: 20
+      - pause: {}
+      - setWeight: 50
+      - pause: {}
+      - setWeight: 80
+      - pause: {}
+`, image)
+}
+
+// waitRollout waits until Rollout "web" has observed its generation and satisfies cond.
+func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
+	e.T.Helper()
+	var last v1alpha1.Rollout
+	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
+		last = v1alpha1.Rollout{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
+			return false, err
+		}
+		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
+	})
+	return &last
+}
+
+// dashboardProc is `kubectl serin dashboard` running as the real plugin binary.
+type dashboardProc struct {
+	url     string
+	logPath string
+}
+
+func (d *dashboardProc) log() string {
+	data, err := os.ReadFile(d.logPath)
+	if err != nil {
+		return err.Error()
+	}
+	return string(data)
+}
+
+var urlLine = regexp.MustCompile(`^Serin dashboard \(.*\): (http://\S+)$`)
+
+// startDashboard runs bin/kubectl-serin dashboard with args against the package's
+// cluster and waits for the line with its URL; the test's cleanup stops it.
+func startDashboard(e *framework.Env, args ...string) *dashboardProc {
+	t := e.T
+	t.Helper()
+	bin := e.F.Path("bin", "kubectl-serin")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%v: run `make build`", err)
+	}
+	logFile, err := os.CreateTemp(e.F.Artifacts, "dashboard-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dashboardProc{logPath: logFile.Name()}
+	cmd := exec.Command(bin, append([]string{"dashboard", "--kubeconfig", e.F.Cluster.Kubeconfig}, args...)...)
+	cmd.Stderr = logFile
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logFile.Close() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("dashboard exited with %v after SIGTERM; log %s", err, d.logPath)
+			}
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Errorf("dashboard still running 10s after SIGTERM; log %s", d.logPath)
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := urlLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+			}
+		}
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case d.url = <-found:
+	case err := <-exited:
+		t.Fatalf("dashboard exited at start: %v\n%s", err, d.log())
+	case <-time.After(framework.DefaultTimeout):
+		t.Fatalf("no URL from the dashboard within %s\n%s", framework.DefaultTimeout, d.log())
+	}
+	t.Logf("dashboard %v at %s (log %s)", args, d.url, filepath.Base(d.logPath))
+	return d
+}
+
+type httpResult struct {
+	status int
+	body   string
+}
+
+// httpDo sends one request, with Host overridden when host is set.
+func httpDo(t *testing.T, method, url, host string, headers map[string]string) httpResult {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return httpResult{status: resp.StatusCode, body: strings.TrimSpace(string(body))}
+}

@@ -1,0 +1,3 @@
+export function Phase({ phase }: { phase: string }) {
+  return <span className={`badge phase-${phase.toLowerCase()}`}>{phase}</span>;
+}

@@ -1,0 +1,123 @@
+// The JSON of pkg/dashboard's views (view.go, view_analysis.go), field for field.
+
+export interface RolloutView {
+  key: string;
+  namespace: string;
+  name: string;
+  created?: string;
+  phase: string;
+  message?: string;
+  strategy: Strategy;
+  images: string[];
+  replicas: Replicas;
+  paused: boolean;
+  aborted: boolean;
+  promoteFull: boolean;
+  pauseReasons: string[];
+  step: number | null;
+  steps: StepView[];
+  setWeight: number | null;
+  actualWeight: number | null;
+  headerRoutes: HeaderRoute[];
+  revisions: RevisionView[];
+  analysisRuns: AnalysisView[];
+  events: EventView[];
+  conditions: ConditionView[];
+}
+
+export interface Strategy {
+  kind: string;
+  stableService?: string;
+  canaryService?: string;
+  activeService?: string;
+  previewService?: string;
+  trafficRouting?: string;
+  maxSurge?: string;
+  maxUnavailable?: string;
+}
+
+export interface Replicas {
+  desired: number;
+  current: number;
+  updated: number;
+  ready: number;
+  available: number;
+}
+
+export interface StepView {
+  index: number;
+  kind: string;
+  text: string;
+  state: 'done' | 'current' | 'pending';
+}
+
+export interface HeaderRoute {
+  name: string;
+  matches: string[];
+  active: boolean;
+}
+
+export interface RevisionView {
+  revision: string;
+  replicaSet: string;
+  hash: string;
+  role: 'stable' | 'canary' | 'old';
+  images: string[];
+  desired: number;
+  ready: number;
+  available: number;
+  pods: PodView[];
+}
+
+export interface PodView {
+  name: string;
+  phase: string;
+  ready: boolean;
+}
+
+export interface AnalysisView {
+  name: string;
+  phase: string;
+  message?: string;
+  started?: string;
+  metrics: MetricView[];
+}
+
+export interface MetricView {
+  name: string;
+  phase: string;
+  provider: string;
+  successCondition?: string;
+  failureCondition?: string;
+  measurements: MeasurementView[];
+}
+
+export interface MeasurementView {
+  time: string;
+  value: string;
+  phase: string;
+}
+
+export interface EventView {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  time: string;
+}
+
+export interface ConditionView {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+export interface Session {
+  readOnly: boolean;
+  namespace: string;
+  context?: string;
+  actions: Action[];
+}
+
+export type Action = 'promote' | 'promote-full' | 'abort' | 'retry' | 'restart' | 'pause' | 'resume';
