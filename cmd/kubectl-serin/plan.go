@@ -56,7 +56,7 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 				if ro.Namespace == "" {
 					ro.Namespace = "default"
 				}
-				start, notes = preview.Offline(ro, m.Services, m.Ingresses)
+				start, notes = preview.Offline(ro, m)
 			}
 			if err != nil {
 				return err
@@ -137,6 +137,9 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 	ro.Spec = defaulted.Spec
 	start := preview.Cluster{Rollout: ro, Services: map[string]*corev1.Service{}, Ingresses: map[string]*networkingv1.Ingress{}}
 	if start.ReplicaSets, err = actions.OwnedReplicaSets(ctx, c, ro); err != nil {
+		return start, err
+	}
+	if start.AnalysisTemplates, start.ClusterAnalysisTemplates, err = analysisTemplates(ctx, c, ns); err != nil {
 		return start, err
 	}
 	if cs := ro.Spec.Strategy.Canary; cs != nil {
@@ -267,4 +270,26 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// analysisTemplates are the namespace's AnalysisTemplates and the cluster's
+// ClusterAnalysisTemplates by name.
+func analysisTemplates(ctx context.Context, c actions.Clients, ns string) (map[string]*v1alpha1.AnalysisTemplate, map[string]*v1alpha1.ClusterAnalysisTemplate, error) {
+	ats, err := c.Serin.SerinV1alpha1().AnalysisTemplates(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from-cluster: list analysistemplates in namespace %q: %w", ns, err)
+	}
+	cats, err := c.Serin.SerinV1alpha1().ClusterAnalysisTemplates().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from-cluster: list clusteranalysistemplates: %w", err)
+	}
+	byName := map[string]*v1alpha1.AnalysisTemplate{}
+	for i := range ats.Items {
+		byName[ats.Items[i].Name] = &ats.Items[i]
+	}
+	clusterByName := map[string]*v1alpha1.ClusterAnalysisTemplate{}
+	for i := range cats.Items {
+		clusterByName[cats.Items[i].Name] = &cats.Items[i]
+	}
+	return byName, clusterByName, nil
 }
