@@ -190,10 +190,12 @@ func renderPlan(o *rootOptions, pv preview.Preview) error {
 	}
 	for _, s := range pv.Steps {
 		ends := ""
-		switch s.Waits {
-		case "promote":
+		switch {
+		case s.Waits == "promote":
 			ends = "kubectl serin promote " + pv.Rollout
-		case "":
+		case s.Waits == "":
+		case strings.HasPrefix(s.Waits, "analysis"):
+			ends = s.Waits
 		default:
 			ends = "after " + s.Waits
 		}
@@ -206,7 +208,9 @@ func renderPlan(o *rootOptions, pv preview.Preview) error {
 	for _, n := range pv.Notes {
 		fmt.Fprintln(out, "note: "+n)
 	}
-	fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	if len(pv.Promoted.CanaryIngresses) > 0 {
+		fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	}
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
 	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/validation"
 )
 
 // maxSyncs bounds a simulation; a rollout of 100 steps needs a few hundred syncs.
@@ -65,6 +66,12 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 	recorded := map[int32]bool{}
 	waits := map[int32]string{}
 	for i := range steps {
+		if pause := steps[i].Pause; pause != nil {
+			waits[int32(i)] = "promote"
+			if d, err := validation.PauseDuration(pause); err == nil && pause.Duration != nil {
+				waits[int32(i)] = d.String()
+			}
+		}
 		if a := steps[i].Analysis; a != nil {
 			var names []string
 			for _, t := range a.Templates {
@@ -95,12 +102,8 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		}
 		if findPause(s.ro) && p.RequeueAfter == 0 {
 			// An indefinite pause: promote it, as an operator would.
-			waits[index(s.ro)] = "promote"
 			s.ro.Status.PauseConditions = nil
 			continue
-		}
-		if findPause(s.ro) {
-			waits[index(s.ro)] = p.RequeueAfter.Round(time.Second).String()
 		}
 		settled := len(p.Actions) == 0 && apiequality.Semantic.DeepEqual(*oldStatus, s.ro.Status)
 		switch {
