@@ -119,8 +119,13 @@ func TestGetAndList(t *testing.T) {
 	e := framework.NewEnv(t)
 	e.Given().Apply(app("web:1", twoPauses))
 	waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+	rows := startSerin(e, "list", "rollouts", "--watch")
+	rows.waitLine("the healthy row", func(l string) bool { return strings.Contains(l, "✔ Healthy") && strings.Contains(l, "4/4") })
 	mustSerin(e, "set", "image", "web", "web=web:2")
 	ro := atPause(e, 1)
+	rows.waitLine("a row for the pause at step 2/4", func(l string) bool {
+		return strings.HasPrefix(l, "web ") && strings.Contains(l, "‖ Paused") && strings.Contains(l, "2/4")
+	})
 	waitWeight(e, 25)
 	waitRS(e, "web-"+ro.Status.CurrentPodHash, 1)
 
