@@ -96,3 +96,18 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTableKeepsColumns(t *testing.T) {
+	var out bytes.Buffer
+	tb := &table{out: &out}
+	rows := [][]string{{"NAME", "STATUS", "AGE"}, {"web", "✔ Healthy", "1m"}}
+	tb.fit(rows)
+	for _, r := range rows {
+		tb.print(r)
+	}
+	tb.print([]string{"api", "‖ Paused", "2m"}) // a later --watch row
+	want := "NAME  STATUS     AGE\nweb   ✔ Healthy  1m\napi   ‖ Paused   2m\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -115,3 +115,31 @@ func TestCanaryAnalysis(t *testing.T) {
 		t.Errorf("without templates: %v; want a template not found", err)
 	}
 }
+
+// Every canary example previews to its end: each step recorded, the new revision stable.
+func TestExamples(t *testing.T) {
+	for _, dir := range []string{"canary-basic", "canary-nginx", "header-route", "canary-analysis"} {
+		t.Run(dir, func(t *testing.T) {
+			m := load(t, filepath.Join("../../../examples", dir))
+			ro := m.Rollouts[0]
+			c, _ := Offline(ro, m)
+			pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pv.Steps) != len(ro.Spec.Strategy.Canary.Steps) {
+				t.Errorf("%d steps recorded, the Rollout has %d", len(pv.Steps), len(ro.Spec.Strategy.Canary.Steps))
+			}
+			final := pv.Promoted.ReplicaSets
+			if len(final) != 1 || final[0].Role != "stable" || final[0].Name != ro.Name+"-"+pv.Revision {
+				t.Errorf("promoted: %+v; want only %s-%s, stable", final, ro.Name, pv.Revision)
+			}
+			routed := ro.Spec.Strategy.Canary.TrafficRouting != nil
+			for _, s := range pv.Steps {
+				if (s.State.CanaryWeight != nil) != routed {
+					t.Errorf("step %d: weight %v with a router %v", s.Number, s.State.CanaryWeight, routed)
+				}
+			}
+		})
+	}
+}

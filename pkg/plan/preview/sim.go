@@ -81,7 +81,6 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		}
 	}
 	for range maxSyncs {
-		before := s.state()
 		oldIdx := index(s.ro)
 		oldStatus := s.ro.Status.DeepCopy()
 		p := plan.Next(s.input())
@@ -92,11 +91,14 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 			return pv, fmt.Errorf("rollout %q aborts (%s): %s", ro.Name, p.Status.Phase, p.Status.Message)
 		}
 		s.apply(p)
+		// The step is done in this sync: the state it leaves is what this sync wrote (a
+		// sync acts for the step it starts at; moving on only changes the status).
+		after := s.state()
 		if p.Status.CurrentPodHash == hash && hash != pv.Stable {
 			for k := oldIdx; k < index(s.ro) && int(k) < len(steps); k++ {
 				if !recorded[k] {
 					recorded[k] = true
-					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: before})
+					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: after})
 				}
 			}
 		}
