@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 
 .PHONY: all build test unit e2e bench lint codegen manifests verify demo \
-        kube-bin cluster-up cluster-down tools clean
+        kube-bin cluster-up cluster-down tools clean install tmux
 
 all: build
 
@@ -24,7 +24,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## e2e: tests against the real local control plane (builds it on first use)
-e2e: kube-bin build
+e2e: kube-bin build tmux
 	hack/e2e.sh
 
 ## bench: performance against the local control plane (filled by a later issue)
@@ -67,6 +67,14 @@ demo: kube-bin build
 clean:
 	rm -rf $(BIN)
 
+## install: go install the kubectl plugin into $GOBIN (default ~/go/bin); kubectl finds it on PATH
+install:
+	$(GO) install ./cmd/kubectl-serin
+
+## tmux: install tmux (Debian package) for the e2e test of `kubectl serin get rollout --watch`
+tmux:
+	hack/install-tmux.sh
+
 # --- dashboard front end (ui/, embedded by pkg/dashboard) -------------------------------
 .PHONY: ui ui-test ui-deps
 build: ui
@@ -86,15 +94,3 @@ ui-test:
 ## ui-deps: Debian's chromium for the browser e2e, and ui/node_modules
 ui-deps:
 	hack/ui-deps.sh
-
-# --- kubectl plugin (cmd/kubectl-serin) ---------------------------------------------------
-.PHONY: install tmux
-e2e: tmux
-
-## install: go install the kubectl plugin into $GOBIN (default ~/go/bin); kubectl finds it on PATH
-install:
-	$(GO) install ./cmd/kubectl-serin
-
-## tmux: install tmux (Debian package) for the e2e test of `kubectl serin get rollout --watch`
-tmux:
-	hack/install-tmux.sh

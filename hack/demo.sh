@@ -4,7 +4,8 @@
 # Builds what is missing, starts (or reuses) the cluster "serin" on 127.0.0.1, installs
 # the CRDs from manifests/crds, runs bin/serin-controller, applies examples/canary-nginx
 # into namespace "demo", ships a new image and leaves the canary paused at its first
-# pause, printing the commands to watch, promote and abort it. Ctrl-C stops everything
+# pause, printing the commands to watch, promote and abort it, and the URL of
+# `kubectl serin dashboard` showing it live. Ctrl-C stops everything
 # this script started.
 set -euo pipefail
 
@@ -42,6 +43,7 @@ bin=$(hack/kube-bin.sh)
 export PATH=$bin:$PATH
 say "building bin/serin-controller"
 go build -o bin/serin-controller ./cmd/serin-controller
+go build -o bin/kubectl-serin ./cmd/kubectl-serin # embeds the UI that make ui built, if any
 
 # --- cluster ----------------------------------------------------------------------------
 workdir=.cache/cluster/clusters/$name
@@ -96,8 +98,24 @@ kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Paused rollout/web --time
 kubectl -n "$ns" get rollout,replicasets
 echo "canary Ingress weight: $(kubectl -n "$ns" get ingress web-web-canary -o jsonpath='{.metadata.annotations.nginx\.ingress\.kubernetes\.io/canary-weight}')"
 
-stop_what="the controller"
-((started_cluster)) && stop_what="the controller and the cluster"
+# --- dashboard --------------------------------------------------------------------------
+# `kubectl serin dashboard` from bin/kubectl-serin (make demo builds it with the UI). Its
+# first line on stdout is its URL; SERIN_DASHBOARD_PORT picks another port than 3100.
+dashboard_url="(not started: see .cache/demo/dashboard.log)"
+if [[ -x bin/kubectl-serin ]]; then
+	say "starting kubectl serin dashboard (log: .cache/demo/dashboard.log)"
+	coproc DASHBOARD { exec bin/kubectl-serin dashboard --kubeconfig "$KUBECONFIG" -A \
+		--port "${SERIN_DASHBOARD_PORT:-3100}" 2>.cache/demo/dashboard.log; }
+	pids+=("$DASHBOARD_PID")
+	if read -r -t 60 line <&"${DASHBOARD[0]}"; then
+		dashboard_url=${line##*: }
+	else
+		echo "demo: the dashboard did not start; see .cache/demo/dashboard.log" >&2
+	fi
+fi
+
+stop_what="the controller and the dashboard"
+((started_cluster)) && stop_what="the controller, the dashboard and the cluster"
 cat <<EOF
 
 The canary is paused after step 1 of 6 (setWeight 20), waiting to be promoted.
@@ -116,6 +134,7 @@ In another terminal:
 After a promote it goes to 50% and 80% with timed pauses and ends Healthy on the new
 version. Controller log: $root/.cache/demo/controller.log
 Metrics: http://127.0.0.1:8090/metrics
+Dashboard (live, with promote and abort): $dashboard_url
 Press Ctrl-C to stop $stop_what.
 EOF
 wait "${pids[@]}"

@@ -62,6 +62,7 @@ func subcommands(o *rootOptions) []*cobra.Command {
 		newPlanCmd(o),
 		newDashboardCmd(o),
 		newVersionCmd(o),
+		newDashboardCmd(o),
 		newCompletionCmd(o),
 	}
 }

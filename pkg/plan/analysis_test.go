@@ -269,3 +269,31 @@ func TestAnalysisRunHistoryLimit(t *testing.T) {
 		t.Errorf("failed runs kept %v, want only the newest (%s)", s.runNames(), last.Name)
 	}
 }
+
+// Scenario 9 (background, inconclusive): the rollout stays Paused with reason
+// InconclusiveAnalysisRun, steps included, until promote; a fresh background run then
+// guards the rest of the rollout.
+func TestBackgroundInconclusivePausesUntilPromote(t *testing.T) {
+	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), setWeight(40), pause()), withBackground("rate", 0))).withTemplate("rate")
+	s.settle()
+	s.setImage("v2")
+	s.settle()
+	expect(t, "step", step(s), 2)
+	s.ro.Status.PauseConditions = nil // promote past the pause step
+	s.finish(RunTypeBackground, v1alpha1.AnalysisPhaseInconclusive, "no data")
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhasePaused)
+	expect(t, "message", s.ro.Status.Message, string(v1alpha1.PauseReasonInconclusiveAnalysis))
+	expect(t, "step held", step(s), 2)
+
+	s.promote()
+	s.settle()
+	// Promoted past both pauses, the rollout completes: the fresh background run it
+	// started is terminated with it.
+	if len(s.runs) != 2 || s.runs[1].Labels[LabelRunType] != RunTypeBackground || !s.runs[1].Spec.Terminate {
+		t.Fatalf("runs %v, want a fresh background run after promote, terminated at completion", s.runNames())
+	}
+	s.advance(60e9)
+	s.settle()
+	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
+}

@@ -232,6 +232,10 @@ func (p *planner) canaryProgress() {
 				s.CurrentStepIndex = int32p(idx + 1)
 			}
 		}
+		// Reaching the background analysis' startingStep starts its run in this sync too.
+		if next := clampIndex(s.CurrentStepIndex, len(c.Steps)); p.backgroundActive(next) {
+			p.ensureRun(analysisRef{RunTypeBackground, -1, &c.Analysis.RolloutAnalysis}, &s.Canary.CurrentBackgroundAnalysisRunStatus)
+		}
 	}
 }
 

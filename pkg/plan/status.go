@@ -70,9 +70,12 @@ func (p *planner) finishStatus(blocked string) {
 		}
 	case s.Abort:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
-		for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus} {
-			if keepFailed(st) != nil {
-				s.Message += fmt.Sprintf(": AnalysisRun %s %s", st.Name, st.Status)
+		for _, r := range []struct {
+			kind string
+			st   *v1alpha1.RolloutAnalysisRunStatus
+		}{{"step", s.Canary.CurrentStepAnalysisRunStatus}, {"background", s.Canary.CurrentBackgroundAnalysisRunStatus}} {
+			if kind, st := r.kind, r.st; keepFailed(st) != nil {
+				s.Message += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
 				if st.Message != "" {
 					s.Message += ": " + st.Message
 				}

@@ -20,7 +20,7 @@ import (
 	watchtools "k8s.io/client-go/tools/watch"
 	"k8s.io/utils/ptr"
 
-	"github.com/serin-dev/serin/pkg/analysis"
+	"github.com/serin-dev/serin/pkg/analysis/runspec"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	"github.com/serin-dev/serin/test/e2e/framework"
@@ -48,7 +48,7 @@ func args(kv ...string) []v1alpha1.Argument {
 
 // runFromTemplates does what the Rollout controller does for an analysis step: reads the
 // named AnalysisTemplates (and ClusterAnalysisTemplates, prefixed "cluster:") from the
-// cluster, builds the run with analysis.NewRun and creates it.
+// cluster, builds the run with runspec.NewRun and creates it.
 func runFromTemplates(e *framework.Env, name string, templates []string, runArgs []v1alpha1.Argument, mutate ...func(*v1alpha1.AnalysisRun)) *v1alpha1.AnalysisRun {
 	e.T.Helper()
 	c := serin(e.T)
@@ -70,7 +70,7 @@ func runFromTemplates(e *framework.Env, name string, templates []string, runArgs
 		}
 		ats = append(ats, at)
 	}
-	run, err := analysis.NewRun(ats, cats, runArgs, analysis.RunMeta{Name: name, Namespace: e.Namespace,
+	run, err := runspec.NewRun(ats, cats, runArgs, runspec.RunMeta{Name: name, Namespace: e.Namespace,
 		Labels: map[string]string{"e2e.serin.dev/run": name}})
 	if err != nil {
 		e.T.Fatalf("NewRun: %v", err)

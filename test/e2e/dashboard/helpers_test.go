@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -99,10 +100,40 @@ func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) boo
 	return &last
 }
 
+// addAnalysisRun creates an AnalysisRun owned by Rollout "web" with three measurements of
+// a metric whose success condition has a threshold, written through the status
+// subresource as the analysis controller would: what the page must chart.
+func addAnalysisRun(e *framework.Env, ro *v1alpha1.Rollout) {
+	e.T.Helper()
+	e.Given().Apply(fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
+kind: AnalysisRun
+metadata:
+  name: web-error-rate
+  ownerReferences:
+  - {apiVersion: serin.dev/v1alpha1, kind: Rollout, name: web, uid: %s, controller: true}
+spec:
+  metrics:
+  - name: error-rate
+    interval: 10s
+    successCondition: result[0] < 0.05
+    provider:
+      prometheus:
+        address: http://prometheus.invalid:9090
+        query: sum(rate(errors[1m]))
+`, ro.UID))
+	e.Kubectl("patch", "analysisrun", "web-error-rate", "--subresource=status", "--type=merge", "-p", `{"status":{
+  "phase":"Running","startedAt":"2026-01-01T00:00:00Z",
+  "metricResults":[{"name":"error-rate","phase":"Running","count":3,"successful":2,"failed":1,"measurements":[
+    {"phase":"Successful","value":"[0.01]","startedAt":"2026-01-01T00:00:00Z","finishedAt":"2026-01-01T00:00:01Z"},
+    {"phase":"Successful","value":"[0.03]","startedAt":"2026-01-01T00:00:10Z","finishedAt":"2026-01-01T00:00:11Z"},
+    {"phase":"Failed","value":"[0.09]","startedAt":"2026-01-01T00:00:20Z","finishedAt":"2026-01-01T00:00:21Z"}]}]}}`)
+}
+
 // dashboardProc is `kubectl serin dashboard` running as the real plugin binary.
 type dashboardProc struct {
 	url     string
 	logPath string
+	stop    func() error // SIGTERM, then wait up to 10s; once
 }
 
 func (d *dashboardProc) log() string {
@@ -140,16 +171,22 @@ func startDashboard(e *framework.Env, args ...string) *dashboardProc {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logFile.Close() }()
-	t.Cleanup(func() {
+	d.stop = sync.OnceValue(func() error {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case err := <-exited:
 			if err != nil {
-				t.Errorf("dashboard exited with %v after SIGTERM; log %s", err, d.logPath)
+				return fmt.Errorf("dashboard exited with %w after SIGTERM; log %s", err, d.logPath)
 			}
+			return nil
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			t.Errorf("dashboard still running 10s after SIGTERM; log %s", d.logPath)
+			return fmt.Errorf("dashboard still running 10s after SIGTERM; log %s", d.logPath)
+		}
+	})
+	t.Cleanup(func() {
+		if err := d.stop(); err != nil {
+			t.Error(err)
 		}
 	})
 	found := make(chan string, 1)

@@ -142,8 +142,8 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
 function WeightBar({ set, actual }: { set: number | null; actual: number | null }) {
   return (
     <div className="weightbar" aria-hidden="true">
-      <div className="set" style={{ width: `${set ?? 0}%` }} />
-      <div className="actual" style={{ width: `${actual ?? 0}%` }} />
+      {set ? <div className="set" style={{ width: `${set}%` }} /> : null}
+      {actual ? <div className="actual" style={{ width: `${actual}%` }} /> : null}
     </div>
   );
 }

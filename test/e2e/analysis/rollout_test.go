@@ -1,0 +1,187 @@
+//go:build e2e
+
+package analysis
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/e2e/framework"
+)
+
+// Rollouts whose analysis steps and background analysis measure the package's real
+// Prometheus, run by the real controller: the verdicts drive the rollout.
+
+// canaryRollout is Rollout "web" (2 replicas, no traffic router) with these steps and,
+// when background is set, a background analysis from step 1. Its analyses use the
+// success-rate template with this test's app and the package's Prometheus.
+func canaryRollout(e *framework.Env, image, steps string, background bool) string {
+	analysisArgs := fmt.Sprintf(`
+        args:
+        - {name: app, value: %q}
+        - {name: prometheus, value: %q}`, e.Namespace, prom.URL)
+	bg := ""
+	if background {
+		bg = "      analysis:\n        startingStep: 1\n        templates: [{templateName: success-rate}]" + analysisArgs + "\n"
+	}
+	steps = strings.ReplaceAll(steps, "ANALYSIS", "analysis:\n          templates: [{templateName: success-rate}]"+strings.ReplaceAll(analysisArgs, "\n        ", "\n          "))
+	return fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: %s
+  strategy:
+    canary:
+%s      steps:
+%s`, image, bg, steps)
+}
+
+func setImage(e *framework.Env, image string) {
+	e.T.Helper()
+	e.Kubectl("patch", "rollout", "web", "--type=json",
+		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
+}
+
+func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
+	e.T.Helper()
+	var last v1alpha1.Rollout
+	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
+		last = v1alpha1.Rollout{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
+			return false, err
+		}
+		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
+	})
+	return &last
+}
+
+func atStep(e *framework.Env, phase v1alpha1.RolloutPhase, idx int32) *v1alpha1.Rollout {
+	e.T.Helper()
+	return waitRollout(e, fmt.Sprintf("%s at step %d", phase, idx), func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == phase && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == idx
+	})
+}
+
+// runsOf lists the Rollout's AnalysisRuns.
+func runsOf(e *framework.Env) []v1alpha1.AnalysisRun {
+	e.T.Helper()
+	list, err := serin(e.T).SerinV1alpha1().AnalysisRuns(e.Namespace).List(e.T.Context(), metaList("rollout.serin.dev/rollout=web"))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return list.Items
+}
+
+// A canary with a low error rate passes its analysis step and is promoted; the step
+// created exactly one run, labelled with its type and step.
+func TestRolloutAnalysisStepPasses(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.01, 0)
+	e.Given().Apply(successRate(2, "", ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	setImage(e, "web:2")
+	atStep(e, v1alpha1.RolloutPhasePaused, 2)
+	runs := runsOf(e)
+	if len(runs) != 1 || runs[0].Status.Phase != v1alpha1.AnalysisPhaseSuccessful ||
+		runs[0].Labels["rollout-type"] != "Step" || runs[0].Labels["step-index"] != "1" {
+		t.Fatalf("runs %+v, want one Successful Step run for step index 1", runs)
+	}
+	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+}
+
+// A canary with a high error rate fails its analysis: the rollout aborts, its message and
+// a Warning event naming the metric, its value and the condition; the canary goes away.
+func TestRolloutAnalysisStepFailsAndAborts(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.5, 0)
+	e.Given().Apply(successRate(2, "result[0] < 0.9", ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	setImage(e, "web:2")
+	ro := waitRollout(e, "aborted", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	t.Logf("message: %s", ro.Status.Message)
+	for _, want := range []string{"success-rate", "result[0] < 0.9", "AnalysisRun web-"} {
+		if !strings.Contains(ro.Status.Message, want) {
+			t.Errorf("message %q does not contain %q", ro.Status.Message, want)
+		}
+	}
+	ev := waitEvent(e, "web", "AnalysisRunFailed")
+	if !strings.Contains(ev.Message, "result[0] < 0.9") {
+		t.Errorf("event message %q does not name the condition", ev.Message)
+	}
+	waitRollout(e, "the canary scaled away", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.UpdatedReplicas == 0 && ro.Status.AvailableReplicas == 2
+	})
+}
+
+// An inconclusive result (neither condition holds) pauses the rollout with reason
+// InconclusiveAnalysisRun until promote, which goes on to the next step.
+func TestRolloutInconclusivePausesUntilPromote(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.2, 0) // success rate 0.8: not >= 0.95, not < 0.5
+	e.Given().Apply(successRate(1, "result[0] < 0.5", ""))
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	setImage(e, "web:2")
+	ro := atStep(e, v1alpha1.RolloutPhasePaused, 1)
+	if len(ro.Status.PauseConditions) != 1 || ro.Status.PauseConditions[0].Reason != v1alpha1.PauseReasonInconclusiveAnalysis {
+		t.Fatalf("pause conditions %+v, want InconclusiveAnalysisRun", ro.Status.PauseConditions)
+	}
+	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
+	atStep(e, v1alpha1.RolloutPhasePaused, 2)
+	if runs := runsOf(e); len(runs) != 1 {
+		t.Errorf("%d runs, want 1 (promote past an inconclusive step creates none)", len(runs))
+	}
+}
+
+// Background analysis starts at its startingStep and aborts the rollout in the middle
+// of its steps once the canary's error rate rises.
+func TestRolloutBackgroundAnalysisAbortsMidway(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.0, 0)
+	e.Given().Apply(successRate(0, "result[0] < 0.9", "")) // count 0: measures until terminated
+	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - pause: {}\n      - setWeight: 100\n      - pause: {}\n", true))
+	atStep(e, v1alpha1.RolloutPhaseHealthy, 4)
+	setImage(e, "web:2")
+	atStep(e, v1alpha1.RolloutPhasePaused, 1)
+	runs := runsOf(e)
+	if len(runs) != 1 || runs[0].Labels["rollout-type"] != "Background" {
+		t.Fatalf("runs %+v, want one Background run", runs)
+	}
+	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
+	atStep(e, v1alpha1.RolloutPhasePaused, 3)
+
+	serveApp(e, false, 0.5, 0) // the canary starts failing
+	ro := waitRollout(e, "aborted by the background analysis", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	if !strings.Contains(ro.Status.Message, "background") || !strings.Contains(ro.Status.Message, "success-rate") {
+		t.Errorf("message %q does not name the background run and metric", ro.Status.Message)
+	}
+}
+
+func metaList(selector string) metav1.ListOptions { return metav1.ListOptions{LabelSelector: selector} }
