@@ -60,7 +60,6 @@ func subcommands(o *rootOptions) []*cobra.Command {
 		newUndoCmd(o),
 		newLintCmd(o),
 		newPlanCmd(o),
-		newDashboardCmd(o),
 		newVersionCmd(o),
 		newDashboardCmd(o),
 		newCompletionCmd(o),
