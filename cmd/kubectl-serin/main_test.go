@@ -111,3 +111,18 @@ func TestTableKeepsColumns(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }
+
+func TestEachVerbRegisteredOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range subcommands(&rootOptions{}) {
+		if seen[c.Name()] {
+			t.Errorf("%s is registered twice in subcommands()", c.Name())
+		}
+		seen[c.Name()] = true
+	}
+	for _, verb := range []string{"get", "list", "status", "promote", "abort", "retry", "pause", "resume", "restart", "set", "undo", "lint", "plan", "version", "completion", "dashboard"} {
+		if !seen[verb] {
+			t.Errorf("no %s verb", verb)
+		}
+	}
+}
