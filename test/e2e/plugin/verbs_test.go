@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/cluster"
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
@@ -210,4 +211,30 @@ func TestForbidden(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, `cannot get resource "rollouts"`) || !strings.Contains(errOut, "serin-edit") {
 		t.Errorf("abort without rights: exit %d, stderr %q", code, errOut)
 	}
+}
+
+// promote of a rollout that is not paused skips the step it is at: here a setWeight whose
+// canary pod never gets ready; the controller takes the skipped index and goes on to the
+// pause after it.
+func TestPromoteSkipsAStuckStep(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	steps := "      - setWeight: 25\n      - pause: {}\n"
+	e.Given().Apply(app("web:1", steps))
+	waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+
+	stuck := strings.Replace(app("web:2", steps), "      labels: {app: web}\n",
+		"      labels: {app: web, "+cluster.HealthLabel+": \""+cluster.HealthNotReady+"\"}\n", 1)
+	e.When().Apply(stuck)
+	ro := waitRollout(e, "at step 1 with a canary pod that is not ready", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhaseProgressing && ro.Status.CurrentStepIndex != nil &&
+			*ro.Status.CurrentStepIndex == 0 && ro.Status.CurrentPodHash != ro.Status.StableRS && ro.Status.Replicas == 5
+	})
+	e.Then().PodsNotReady("app=web,"+hashLabel+"="+ro.Status.CurrentPodHash, 1)
+
+	out := mustSerin(e, "promote", "web")
+	if !strings.Contains(out, "skipped step 1/2 (setWeight 25)") || !strings.Contains(out, "step 2/2 (pause)") {
+		t.Errorf("promote said %q", out)
+	}
+	atPause(e, 1)
 }
