@@ -91,6 +91,38 @@ kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/d
 kubectl -n "$ns" apply -f examples/canary-nginx/
 kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Healthy rollout/web --timeout=120s
 
+# --- analysis: a real Prometheus measuring simulated ingress-nginx traffic --------------
+# hack/demotraffic serves the request counters ingress-nginx would export for Ingress web
+# (0.5% canary errors; POST /errors?ratio= changes that); Prometheus scrapes it every 2s;
+# the Rollout gets an analysis step using the shipped serin-nginx-request-success-rate check.
+prometheus_bin=$(hack/prometheus.sh)
+go build -o .cache/demo/demotraffic ./hack/demotraffic
+say "starting demo traffic on 127.0.0.1:8092 and Prometheus on 127.0.0.1:9095 (logs in .cache/demo)"
+.cache/demo/demotraffic --addr 127.0.0.1:8092 --namespace "$ns" >.cache/demo/demotraffic.log 2>&1 &
+pids+=($!)
+rm -rf .cache/demo/prometheus && mkdir -p .cache/demo/prometheus
+cat >.cache/demo/prometheus/prometheus.yml <<'YAML'
+global: {scrape_interval: 2s}
+scrape_configs:
+- job_name: demo-ingress-nginx
+  static_configs: [{targets: ["127.0.0.1:8092"]}]
+YAML
+"$prometheus_bin" --config.file=.cache/demo/prometheus/prometheus.yml \
+	--storage.tsdb.path=.cache/demo/prometheus/data --web.listen-address=127.0.0.1:9095 \
+	>.cache/demo/prometheus.log 2>&1 &
+pids+=($!)
+# The analysis step must find the canary's series: wait until Prometheus has scraped them.
+for _ in $(seq 120); do
+	curl -fsS 'http://127.0.0.1:9095/api/v1/query?query=nginx_ingress_controller_requests%5B10s%5D' 2>/dev/null |
+		grep -q '"canary":"web-canary"' && break
+	sleep 0.5
+done
+kubectl apply -k manifests/analysis >/dev/null
+kubectl -n "$ns" patch rollout web --type=json -p '[{"op":"add","path":"/spec/strategy/canary/steps/2","value":
+  {"analysis":{"templates":[{"templateName":"serin-nginx-request-success-rate","clusterScope":true}],
+   "args":[{"name":"namespace","value":"'"$ns"'"},{"name":"ingress","value":"web"},{"name":"interval","value":"10s"},
+           {"name":"count","value":"3"},{"name":"prometheus-address","value":"http://127.0.0.1:9095"}]}}}]'
+
 say "shipping a new version: image nginxinc/nginx-unprivileged:1.28"
 kubectl -n "$ns" patch rollout web --type=json \
 	-p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginxinc/nginx-unprivileged:1.28"}]'
@@ -118,7 +150,7 @@ stop_what="the controller and the dashboard"
 ((started_cluster)) && stop_what="the controller, the dashboard and the cluster"
 cat <<EOF
 
-The canary is paused after step 1 of 6 (setWeight 20), waiting to be promoted.
+The canary is paused after step 1 of 7 (setWeight 20), waiting to be promoted.
 In another terminal:
 
   export KUBECONFIG=$KUBECONFIG
@@ -131,7 +163,14 @@ In another terminal:
   kubectl serin plan -f examples/canary-nginx/     # what each step does, offline
   kubectl -n $ns describe rollout web              # conditions and the events of each step
 
-After a promote it goes to 50% and 80% with timed pauses and ends Healthy on the new
+After a promote, step 3 is an analysis: the shipped serin-nginx-request-success-rate
+check measures the canary's success rate three times, 10s apart, on a real Prometheus
+(kubectl -n $ns get analysisruns). To watch it fail and abort the rollout, raise the
+canary's error rate before you promote:
+
+  curl -X POST 'http://127.0.0.1:8092/errors?ratio=0.3'
+
+Otherwise it goes to 50% and 80% with timed pauses and ends Healthy on the new
 version. Controller log: $root/.cache/demo/controller.log
 Metrics: http://127.0.0.1:8090/metrics
 Dashboard (live, with promote and abort): $dashboard_url

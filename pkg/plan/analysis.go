@@ -104,7 +104,12 @@ func (p *planner) ensureRun(ref analysisRef, st **v1alpha1.RolloutAnalysisRunSta
 }
 
 func (r analysisRef) describe() string {
-	if r.step < 0 {
+	switch {
+	case r.runType == RunTypePrePromotion:
+		return "pre-promotion"
+	case r.runType == RunTypePostPromotion:
+		return "post-promotion"
+	case r.step < 0:
 		return "background"
 	}
 	return fmt.Sprintf("step %d", r.step+1)
@@ -261,7 +266,8 @@ func (p *planner) stepAnalysis(idx int32, a *v1alpha1.RolloutAnalysis) bool {
 // finished runs beyond the history limits.
 func (p *planner) syncAnalysisRuns() {
 	inUse := map[string]bool{}
-	for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{p.status.Canary.CurrentStepAnalysisRunStatus, p.status.Canary.CurrentBackgroundAnalysisRunStatus} {
+	for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{p.status.Canary.CurrentStepAnalysisRunStatus, p.status.Canary.CurrentBackgroundAnalysisRunStatus,
+		p.status.BlueGreen.PrePromotionAnalysisRunStatus, p.status.BlueGreen.PostPromotionAnalysisRunStatus} {
 		if st != nil {
 			inUse[st.Name] = true
 		}

@@ -45,6 +45,9 @@ func NeedsPods(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) bool {
 	if c := ro.Spec.Strategy.Canary; c != nil && (c.CanaryMetadata != nil || c.StableMetadata != nil) {
 		return true
 	}
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil && (bg.ActiveMetadata != nil || bg.PreviewMetadata != nil) {
+		return true
+	}
 	for _, rs := range rss {
 		if _, ok := rs.Annotations[AnnotationRoleMetadata]; ok {
 			return true
@@ -57,6 +60,16 @@ func NeedsPods(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) bool {
 func (p *planner) roleMetadata(hash string) v1alpha1.PodTemplateMetadata {
 	c := p.ro.Spec.Strategy.Canary
 	var m *v1alpha1.PodTemplateMetadata
+	if bg := p.ro.Spec.Strategy.BlueGreen; bg != nil {
+		// Roles follow the Services: activeMetadata while active selects the revision,
+		// previewMetadata on the new revision until then.
+		switch hash {
+		case p.selectedHash(bg.ActiveService):
+			m = bg.ActiveMetadata
+		case p.revs.hash:
+			m = bg.PreviewMetadata
+		}
+	}
 	switch {
 	case c == nil:
 	case hash == p.status.StableRS:

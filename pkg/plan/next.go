@@ -38,9 +38,15 @@ func Next(in Input) Plan {
 		p.requeueAt(p.now)
 		return p.plan()
 	}
-	p.canary()
+	strategy := "spec.strategy.canary: "
+	if in.Rollout.Spec.Strategy.BlueGreen != nil {
+		strategy = "spec.strategy.blueGreen: "
+		p.blueGreen()
+	} else {
+		p.canary()
+	}
 	if p.analysisErr != "" {
-		return blocked(in, "spec.strategy.canary: "+p.analysisErr)
+		return blocked(in, strategy+p.analysisErr)
 	}
 	p.syncRoleMetadata()
 	p.syncAnalysisRuns()
@@ -67,18 +73,21 @@ func blockingProblem(in Input) string {
 	if errs := validation.Rollout(ro); len(errs) > 0 {
 		return errs.ToAggregate().Error()
 	}
-	if ro.Spec.Strategy.BlueGreen != nil {
-		return "spec.strategy.blueGreen: blue-green rollouts are not run by this version of the controller yet"
+	where, names := "spec.strategy.canary", []string{}
+	if c := ro.Spec.Strategy.Canary; c != nil {
+		names = append(names, c.StableService, c.CanaryService)
 	}
-	c := ro.Spec.Strategy.Canary
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		where, names = "spec.strategy.blueGreen", append(names, bg.ActiveService, bg.PreviewService)
+	}
 	var missing []string
-	for _, name := range []string{c.StableService, c.CanaryService} {
+	for _, name := range names {
 		if name != "" && in.Services[name] == nil {
 			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Sprintf("spec.strategy.canary: Service %s not found", strings.Join(missing, ", "))
+		return fmt.Sprintf("%s: Service %s not found", where, strings.Join(missing, ", "))
 	}
 	return ""
 }

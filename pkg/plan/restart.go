@@ -69,7 +69,7 @@ func (p *planner) restart(maxUnavailable *intstr.IntOrString) {
 			if h == stableHash && stableHash != "" {
 				continue
 			}
-			if h == p.revs.hash && p.ro.Spec.Strategy.Canary.TrafficRouting != nil {
+			if c := p.ro.Spec.Strategy.Canary; h == p.revs.hash && c != nil && c.TrafficRouting != nil {
 				p.setTraffic(0, nil)
 			}
 		}
@@ -82,6 +82,9 @@ func (p *planner) restart(maxUnavailable *intstr.IntOrString) {
 func (p *planner) stableServiceName() string {
 	if c := p.ro.Spec.Strategy.Canary; c != nil {
 		return c.StableService
+	}
+	if bg := p.ro.Spec.Strategy.BlueGreen; bg != nil {
+		return bg.ActiveService
 	}
 	return ""
 }

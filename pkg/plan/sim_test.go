@@ -38,8 +38,15 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func newSim(t *testing.T, ro *v1alpha1.Rollout) *sim {
 	s := &sim{t: t, ro: ro, svcs: map[string]*corev1.Service{}, now: t0, notReady: map[string]bool{}, podsOf: map[string][]*corev1.Pod{}}
+	var names []string
 	if c := ro.Spec.Strategy.Canary; c != nil {
-		for _, name := range []string{c.StableService, c.CanaryService} {
+		names = []string{c.StableService, c.CanaryService}
+	}
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		names = []string{bg.ActiveService, bg.PreviewService}
+	}
+	{
+		for _, name := range names {
 			if name != "" {
 				s.svcs[name] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
 					Spec: corev1.ServiceSpec{Selector: map[string]string{"app": ro.Name}}}
@@ -121,6 +128,9 @@ func (s *sim) applyChecked(actions []Action) {
 	s.t.Helper()
 	clean := s.violation() == ""
 	for i, a := range actions {
+		if v := s.switchViolation(a); v != "" {
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+		}
 		s.apply(a)
 		if v := s.violation(); v != "" && clean {
 			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
@@ -303,6 +313,9 @@ func apiserverDefaults(t *corev1.PodTemplateSpec) {
 // violation names a broken safety invariant of DESIGN.md, or is "".
 func (s *sim) violation() string {
 	c := s.ro.Spec.Strategy.Canary
+	if c == nil {
+		return "" // blue-green: see switchViolation
+	}
 	anyAvailable := false
 	for _, rs := range s.rss {
 		anyAvailable = anyAvailable || rs.Status.AvailableReplicas > 0
@@ -540,4 +553,40 @@ func pauseFor(d string) v1alpha1.CanaryStep {
 }
 func canaryScale(cs v1alpha1.SetCanaryScale) v1alpha1.CanaryStep {
 	return v1alpha1.CanaryStep{SetCanaryScale: &cs}
+}
+
+// switchViolation names a broken blue-green invariant that action a would cause: the
+// active Service moving to a ReplicaSet that is not fully available (invariant 4). The
+// first rollout, with nothing available anywhere, is exempt.
+func (s *sim) switchViolation(a Action) string {
+	bg := s.ro.Spec.Strategy.BlueGreen
+	if bg == nil || a.SetSelector == nil || a.SetSelector.Service != bg.ActiveService || a.SetSelector.Hash == "" {
+		return ""
+	}
+	if cur := s.rsOfService(bg.ActiveService); cur != nil && hashOf(cur) == a.SetSelector.Hash {
+		return ""
+	}
+	anyAvailable := false
+	for _, rs := range s.rss {
+		anyAvailable = anyAvailable || rs.Status.AvailableReplicas > 0
+	}
+	for _, rs := range s.rss {
+		if hashOf(rs) == a.SetSelector.Hash {
+			if anyAvailable && (rs.Status.AvailableReplicas < desiredReplicas(s.ro) || replicasOf(rs) != desiredReplicas(s.ro)) {
+				return fmt.Sprintf("invariant 4 broken: active switched to %s with %d/%d available", rs.Name, rs.Status.AvailableReplicas, desiredReplicas(s.ro))
+			}
+			return ""
+		}
+	}
+	return "invariant 4 broken: active switched to a ReplicaSet that does not exist"
+}
+
+func blueGreen(mutate ...func(*v1alpha1.BlueGreenStrategy)) rolloutOpt {
+	return func(ro *v1alpha1.Rollout) {
+		bg := &v1alpha1.BlueGreenStrategy{ActiveService: "web-active", PreviewService: "web-preview"}
+		for _, m := range mutate {
+			m(bg)
+		}
+		ro.Spec.Strategy = v1alpha1.RolloutStrategy{BlueGreen: bg}
+	}
 }

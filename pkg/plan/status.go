@@ -73,7 +73,8 @@ func (p *planner) finishStatus(blocked string) {
 		for _, r := range []struct {
 			kind string
 			st   *v1alpha1.RolloutAnalysisRunStatus
-		}{{"step", s.Canary.CurrentStepAnalysisRunStatus}, {"background", s.Canary.CurrentBackgroundAnalysisRunStatus}} {
+		}{{"step", s.Canary.CurrentStepAnalysisRunStatus}, {"background", s.Canary.CurrentBackgroundAnalysisRunStatus},
+			{"pre-promotion", s.BlueGreen.PrePromotionAnalysisRunStatus}, {"post-promotion", s.BlueGreen.PostPromotionAnalysisRunStatus}} {
 			if kind, st := r.kind, r.st; keepFailed(st) != nil {
 				s.Message += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
 				if st.Message != "" {
@@ -136,13 +137,20 @@ func (p *planner) progress(idle bool) bool {
 }
 
 func (p *planner) progressMessage() string {
-	c := p.ro.Spec.Strategy.Canary
-	idx := clampIndex(p.status.CurrentStepIndex, len(c.Steps))
 	switch {
 	case p.create != nil:
 		return fmt.Sprintf("created ReplicaSet %s", p.create.Name)
 	case p.status.StableRS == p.revs.hash:
 		return "old replicas are pending termination"
+	case p.ro.Spec.Strategy.BlueGreen != nil:
+		if p.status.BlueGreen.ActiveSelector == p.revs.hash {
+			return "active switched to the new revision: waiting for post-promotion analysis"
+		}
+		return fmt.Sprintf("new revision %d: %d of %d pods available", p.revs.revision, availableOf(p.revs.newRS), replicasOf(p.revs.newRS))
+	}
+	c := p.ro.Spec.Strategy.Canary
+	idx := clampIndex(p.status.CurrentStepIndex, len(c.Steps))
+	switch {
 	case int(idx) < len(c.Steps):
 		return fmt.Sprintf("step %d/%d: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx]))
 	default:

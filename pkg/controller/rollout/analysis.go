@@ -17,13 +17,21 @@ import (
 // creating, terminating and deleting runs, and requeueing the Rollout when a run's
 // verdict or a template changes. Running the runs is pkg/analysis' job.
 
-// analysisRefs are the templates ro's analysis steps and background analysis name.
+// analysisRefs are the templates ro's analysis steps, background analysis and blue-green
+// pre- and post-promotion analysis name.
 func analysisRefs(ro *v1alpha1.Rollout) []v1alpha1.AnalysisTemplateRef {
+	var refs []v1alpha1.AnalysisTemplateRef
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		for _, a := range []*v1alpha1.RolloutAnalysis{bg.PrePromotionAnalysis, bg.PostPromotionAnalysis} {
+			if a != nil {
+				refs = append(refs, a.Templates...)
+			}
+		}
+	}
 	c := ro.Spec.Strategy.Canary
 	if c == nil {
-		return nil
+		return refs
 	}
-	var refs []v1alpha1.AnalysisTemplateRef
 	for _, s := range c.Steps {
 		if s.Analysis != nil {
 			refs = append(refs, s.Analysis.Templates...)

@@ -185,3 +185,108 @@ func TestRolloutBackgroundAnalysisAbortsMidway(t *testing.T) {
 }
 
 func metaList(selector string) metav1.ListOptions { return metav1.ListOptions{LabelSelector: selector} }
+
+// blueGreenRollout is Rollout "web" (2 replicas) with active and preview Services, whose
+// pre- or post-promotion analysis (field) uses the success-rate template.
+func blueGreenRollout(e *framework.Env, image, field string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata: {name: web-active}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-preview}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: %s
+  strategy:
+    blueGreen:
+      activeService: web-active
+      previewService: web-preview
+      scaleDownDelaySeconds: 300
+      %s:
+        templates: [{templateName: success-rate}]
+        args:
+        - {name: app, value: %q}
+        - {name: prometheus, value: %q}
+`, image, field, e.Namespace, prom.URL)
+}
+
+func activeHash(e *framework.Env) string {
+	e.T.Helper()
+	svc, err := e.F.Kube.CoreV1().Services(e.Namespace).Get(e.T.Context(), "web-active", metav1.GetOptions{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return svc.Spec.Selector["rollouts-pod-template-hash"]
+}
+
+// Scenario 8 (pre): a failing pre-promotion analysis aborts; active never leaves
+// revision 1.
+func TestBlueGreenPrePromotionAnalysisFails(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.5, 0)
+	e.Given().Apply(successRate(1, "result[0] < 0.9", ""))
+	e.Given().Apply(blueGreenRollout(e, "web:1", "prePromotionAnalysis"))
+	first := waitRollout(e, "Healthy", func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
+	setImage(e, "web:2")
+	ro := waitRollout(e, "aborted by the pre-promotion analysis", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	if !strings.Contains(ro.Status.Message, "pre-promotion") || !strings.Contains(ro.Status.Message, "result[0] < 0.9") {
+		t.Errorf("message %q", ro.Status.Message)
+	}
+	if h := activeHash(e); h != first.Status.StableRS {
+		t.Errorf("active selects %s, want revision 1 (%s)", h, first.Status.StableRS)
+	}
+	if runs := runsOf(e); len(runs) != 1 || runs[0].Labels["rollout-type"] != "PrePromotion" {
+		t.Errorf("runs %d, want one PrePromotion run", len(runs))
+	}
+}
+
+// Scenario 8 (post): the switch happens, the post-promotion analysis fails, and active
+// goes back to revision 1, which stayed up.
+func TestBlueGreenPostPromotionAnalysisSwitchesBack(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	serveApp(e, false, 0.5, 0)
+	e.Given().Apply(successRate(1, "result[0] < 0.9", ""))
+	e.Given().Apply(blueGreenRollout(e, "web:1", "postPromotionAnalysis"))
+	first := waitRollout(e, "Healthy", func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
+	setImage(e, "web:2")
+	waitRollout(e, "switched to revision 2", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.BlueGreen.ActiveSelector != "" && ro.Status.BlueGreen.ActiveSelector == ro.Status.CurrentPodHash
+	})
+	ro := waitRollout(e, "aborted by the post-promotion analysis", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	if !strings.Contains(ro.Status.Message, "post-promotion") {
+		t.Errorf("message %q", ro.Status.Message)
+	}
+	waitRollout(e, "active back on revision 1", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.BlueGreen.ActiveSelector == first.Status.StableRS
+	})
+	if h := activeHash(e); h != first.Status.StableRS {
+		t.Errorf("active Service selects %s, want revision 1 (%s)", h, first.Status.StableRS)
+	}
+}

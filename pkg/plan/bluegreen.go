@@ -1,0 +1,265 @@
+package plan
+
+import (
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+)
+
+// Blue-green: the new revision comes up beside the active one (at previewReplicaCount,
+// when set) and is reachable on the preview Service once available. Pre-promotion analysis
+// runs against it; the rollout pauses (BlueGreenPause) when autoPromotionEnabled is false,
+// or for autoPromotionSeconds. Promotion scales the new ReplicaSet to full and, once every
+// pod is available, switches the active Service at once. Post-promotion analysis then
+// runs with the previous ReplicaSet still up: a failure switches active back to it. The
+// previous ReplicaSet goes down scaleDownDelaySeconds after the new one became stable.
+//
+// The active Service only ever selects a fully available ReplicaSet (invariant 4).
+
+// Run types of blue-green analysis (the rollout-type label of their AnalysisRuns).
+const (
+	RunTypePrePromotion  = "PrePromotion"
+	RunTypePostPromotion = "PostPromotion"
+	ReasonSwitchedActive = "SwitchedActiveService"
+)
+
+func (p *planner) blueGreen() {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	p.trackTemplate()
+	if p.status.StableRS == "" {
+		// First rollout: nothing to preview, the new ReplicaSet is active at once.
+		p.status.StableRS = p.revs.hash
+		p.revs.stableRS = p.revs.newRS
+	}
+	if p.revs.newRS == nil {
+		p.create = newReplicaSet(p.ro, p.revs.hash, p.revs.revision, 0)
+		p.revs.newRS = p.create
+		if p.revs.hash == p.status.StableRS {
+			p.revs.stableRS = p.create
+		}
+		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+	}
+	switch {
+	case p.revs.hash == p.status.StableRS:
+		p.blueGreenStable()
+	case p.status.Abort:
+		p.blueGreenAbort()
+	default:
+		p.blueGreenProgress()
+	}
+	p.limitDelayedScaleDowns(bg.ScaleDownDelayRevisionLimit)
+	p.cleanUpHistory()
+	if !p.status.Abort {
+		p.restart(bg.MaxUnavailable)
+	}
+	p.status.BlueGreen.ActiveSelector = p.selectedHash(bg.ActiveService)
+	p.status.BlueGreen.PreviewSelector = p.selectedHash(bg.PreviewService)
+}
+
+// trackTemplate starts over when the template changes.
+func (p *planner) trackTemplate() {
+	s := &p.status
+	if s.CurrentPodHash == p.revs.hash {
+		return
+	}
+	if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
+		p.normal(ReasonRollbackToStable, "Rolled back to the stable revision")
+	}
+	s.CurrentPodHash = p.revs.hash
+	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
+	s.PauseConditions, s.ControllerPause = nil, false
+	s.BlueGreen.ScaleUpPreviewCheckPoint = false
+	s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
+}
+
+// blueGreenStable: the template is the stable one; active and preview select it and
+// every other ReplicaSet goes down (a previous stable after its delay).
+func (p *planner) blueGreenStable() {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
+	s.PauseConditions, s.ControllerPause = nil, false
+	s.BlueGreen.ScaleUpPreviewCheckPoint = false
+	s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
+	stable := p.revs.stableRS
+	p.scale(stable, desiredReplicas(p.ro))
+	p.scaleDownOthers(nil)
+	if fullyAvailable(stable, desiredReplicas(p.ro)) && !p.pendingScale() || !p.anyOtherAvailable(stable) {
+		p.selector(bg.ActiveService, p.revs.hash)
+		p.selector(bg.PreviewService, p.revs.hash)
+	}
+}
+
+// blueGreenAbort: active back on the stable ReplicaSet (it never left it before
+// promotion), preview too; the new ReplicaSet goes down after abortScaleDownDelaySeconds
+// (0 keeps it up).
+func (p *planner) blueGreenAbort() {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	if s.AbortedAt == nil {
+		t := p.metaNow()
+		s.AbortedAt = &t
+		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
+	}
+	s.PauseConditions, s.ControllerPause = nil, false
+	s.BlueGreen.ScaleUpPreviewCheckPoint = false
+	s.BlueGreen.PrePromotionAnalysisRunStatus = keepFailed(s.BlueGreen.PrePromotionAnalysisRunStatus)
+	s.BlueGreen.PostPromotionAnalysisRunStatus = keepFailed(s.BlueGreen.PostPromotionAnalysisRunStatus)
+	p.scale(p.revs.stableRS, desiredReplicas(p.ro))
+	if delay := int32OrDefault(bg.AbortScaleDownDelaySeconds, defaultAbortScaleDownDelay); delay > 0 {
+		p.scaleDownAfter(p.revs.newRS, delay)
+	}
+	p.scaleDownOthers(p.revs.newRS)
+	if stableHash := hashOf(p.revs.stableRS); stableHash != "" {
+		p.selector(bg.ActiveService, stableHash)
+		p.selector(bg.PreviewService, stableHash)
+	}
+}
+
+// blueGreenProgress brings the new revision up on preview, waits for pre-promotion
+// analysis and the pause, scales it to full, switches active, and runs post-promotion
+// analysis.
+func (p *planner) blueGreenProgress() {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	if s.AbortedAt != nil {
+		s.AbortedAt = nil // retry
+		s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
+		p.normal(ReasonRetried, "Rollout retried")
+	}
+	p.clearScaleDownDeadline(p.revs.newRS)
+	replicas := desiredReplicas(p.ro)
+	newRS, stableRS := p.revs.newRS, p.revs.stableRS
+	stableHash := hashOf(stableRS)
+	active := p.selectedHash(bg.ActiveService)
+	switched := active == p.revs.hash
+
+	if s.PromoteFull {
+		s.BlueGreen.ScaleUpPreviewCheckPoint = true
+		s.PauseConditions, s.ControllerPause = nil, false
+		s.BlueGreen.PrePromotionAnalysisRunStatus = nil
+	}
+	target := replicas
+	if bg.PreviewReplicaCount != nil && !s.BlueGreen.ScaleUpPreviewCheckPoint && !switched {
+		target = min(*bg.PreviewReplicaCount, replicas)
+	}
+	p.scale(newRS, target)
+	p.scale(stableRS, replicas)
+	p.scaleDownOthers(nil)
+
+	previewReady := fullyAvailable(newRS, target) && !p.pendingScale()
+	switch {
+	case previewReady || p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0:
+		// Once on the new revision the preview stays there while it scales to full.
+		p.selector(bg.PreviewService, p.revs.hash)
+	case !switched && stableHash != "":
+		p.selector(bg.PreviewService, stableHash)
+	}
+	if !switched {
+		p.selector(bg.ActiveService, stableHash)
+		if p.ro.Spec.Paused {
+			return
+		}
+		if !s.BlueGreen.ScaleUpPreviewCheckPoint {
+			// Before promotion: the preview must be up, then analysis and pause allow it.
+			if !previewReady || !s.PromoteFull && !p.prePromotion() {
+				return
+			}
+			s.BlueGreen.ScaleUpPreviewCheckPoint = true
+			if target < replicas {
+				p.scale(newRS, replicas)
+				return
+			}
+		}
+		if !fullyAvailable(newRS, replicas) || p.pendingScale() {
+			return
+		}
+		p.selector(bg.ActiveService, p.revs.hash)
+		p.normal(ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+	}
+	// Switched (or switching in this plan): post-promotion analysis, then stable.
+	if !s.PromoteFull && bg.PostPromotionAnalysis != nil {
+		ref := analysisRef{RunTypePostPromotion, -1, bg.PostPromotionAnalysis}
+		phase := p.ensureRun(ref, &s.BlueGreen.PostPromotionAnalysisRunStatus)
+		if p.verdict(ref, phase, s.BlueGreen.PostPromotionAnalysisRunStatus) {
+			p.blueGreenAbort()
+			return
+		}
+		if phase != v1alpha1.AnalysisPhaseSuccessful && !p.inconclusivePromoted(s.BlueGreen.PostPromotionAnalysisRunStatus) {
+			return
+		}
+	}
+	old := p.revs.stableRS
+	s.StableRS = p.revs.hash
+	s.PromoteFull = false
+	s.PauseConditions, s.ControllerPause = nil, false
+	p.selector(bg.PreviewService, p.revs.hash)
+	p.scaleDownAfter(old, int32OrDefault(bg.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
+	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+}
+
+// prePromotion runs the pre-promotion analysis and the pause; true once both allow the
+// promotion. A failed analysis aborts (and this plan then aborts).
+func (p *planner) prePromotion() bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	if bg.PrePromotionAnalysis != nil && !p.inconclusivePromoted(s.BlueGreen.PrePromotionAnalysisRunStatus) {
+		ref := analysisRef{RunTypePrePromotion, -1, bg.PrePromotionAnalysis}
+		phase := p.ensureRun(ref, &s.BlueGreen.PrePromotionAnalysisRunStatus)
+		if p.verdict(ref, phase, s.BlueGreen.PrePromotionAnalysisRunStatus) {
+			p.blueGreenAbort()
+			return false
+		}
+		if phase != v1alpha1.AnalysisPhaseSuccessful {
+			return false
+		}
+	}
+	return p.blueGreenPause()
+}
+
+// blueGreenPause holds the promotion with a BlueGreenPause condition: until promote when
+// autoPromotionEnabled is false, for autoPromotionSeconds otherwise. True once it is over.
+func (p *planner) blueGreenPause() bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	manual := bg.AutoPromotionEnabled != nil && !*bg.AutoPromotionEnabled
+	d := time.Duration(bg.AutoPromotionSeconds) * time.Second
+	if !manual && d == 0 {
+		return true
+	}
+	cond := findPause(s.PauseConditions, v1alpha1.PauseReasonBlueGreenPause)
+	if cond == nil {
+		if s.ControllerPause {
+			s.ControllerPause = false // the controller paused and the user promoted
+			p.normal(ReasonResumed, "Rollout resumed")
+			return true
+		}
+		s.PauseConditions = append(s.PauseConditions, v1alpha1.PauseCondition{Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: p.metaNow()})
+		s.ControllerPause = true
+		if manual {
+			p.normal(ReasonPaused, "Rollout paused until promoted: the new revision is on the preview Service")
+			return false
+		}
+		p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s before promotion", d))
+		p.requeueAt(p.now.Add(d))
+		return false
+	}
+	if manual {
+		return false
+	}
+	if end := cond.StartTime.Add(d); p.now.Before(end) {
+		p.requeueAt(end)
+		return false
+	}
+	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonBlueGreenPause)
+	s.ControllerPause = false
+	return true
+}
+
+// fullyAvailable reports whether rs runs exactly replicas pods, all available.
+func fullyAvailable(rs *appsv1.ReplicaSet, replicas int32) bool {
+	return rs != nil && replicasOf(rs) == replicas && availableOf(rs) >= replicas
+}
