@@ -47,20 +47,7 @@ func Assess(in Input, outcomes []Outcome) Assessment {
 		return complete(st, v1alpha1.AnalysisPhaseError, mask(in.ArgsError.Error(), in.Secrets), now)
 	}
 
-	// One result per metric, in the spec's order; settings that do not parse are Error.
-	results := make([]v1alpha1.MetricResult, len(in.Metrics))
-	sets := make([]settings, len(in.Metrics))
-	setErrs := make([]error, len(in.Metrics))
-	for i := range in.Metrics {
-		m := &in.Metrics[i]
-		if r := resultOf(&st, m.Name); r != nil {
-			results[i] = *r
-		} else {
-			results[i] = v1alpha1.MetricResult{Name: m.Name, Phase: v1alpha1.AnalysisPhasePending}
-		}
-		sets[i], setErrs[i] = settingsOf(in.Run, m)
-		results[i].DryRun = sets[i].dryRun
-	}
+	results, sets, setErrs := metricResults(in, &st)
 	for _, o := range outcomes {
 		recordOutcome(&results[o.Metric], &in.Metrics[o.Metric], o, in.Secrets, now)
 	}
@@ -98,6 +85,25 @@ func Assess(in Input, outcomes []Outcome) Assessment {
 	}
 	a.RequeueAfter = nextRequeue(in, results, sets, setErrs, terminating)
 	return a
+}
+
+// metricResults is one result per metric, in the spec's order (the stored one, or a new
+// Pending one), with each metric's settings and the error of settings that do not parse.
+func metricResults(in Input, st *v1alpha1.AnalysisRunStatus) ([]v1alpha1.MetricResult, []settings, []error) {
+	results := make([]v1alpha1.MetricResult, len(in.Metrics))
+	sets := make([]settings, len(in.Metrics))
+	setErrs := make([]error, len(in.Metrics))
+	for i := range in.Metrics {
+		m := &in.Metrics[i]
+		if r := resultOf(st, m.Name); r != nil {
+			results[i] = *r
+		} else {
+			results[i] = v1alpha1.MetricResult{Name: m.Name, Phase: v1alpha1.AnalysisPhasePending}
+		}
+		sets[i], setErrs[i] = settingsOf(in.Run, m)
+		results[i].DryRun = sets[i].dryRun
+	}
+	return results, sets, setErrs
 }
 
 // recordOutcome turns one provider outcome into a measurement of r and counts it.

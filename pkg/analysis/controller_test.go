@@ -15,6 +15,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
+	"github.com/serin-dev/serin/pkg/analysis/job"
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	serinfake "github.com/serin-dev/serin/pkg/client/clientset/versioned/fake"
@@ -179,4 +180,22 @@ func (f *fixture) writes() int {
 		}
 	}
 	return n
+}
+
+func TestJobEventsEnqueueTheirRun(t *testing.T) {
+	f := newFixture(t, tokenRun())
+	run := &v1alpha1.AnalysisRun{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "u"}}
+	owned := job.Desired(run, &v1alpha1.Metric{Name: "smoke", Provider: v1alpha1.MetricProvider{Job: &v1alpha1.JobMetric{}}}, 0)
+	foreign := owned.DeepCopy()
+	foreign.Name, foreign.OwnerReferences = "foreign", nil
+
+	f.c.enqueueJobOwner(foreign)
+	if n := f.c.queue.Len(); n != 0 {
+		t.Fatalf("a Job no run controls enqueued %d keys", n)
+	}
+	f.c.enqueueJobOwner(cache.DeletedFinalStateUnknown{Key: "ns/" + owned.Name, Obj: owned})
+	key, _ := f.c.queue.Get()
+	if key != (cache.ObjectName{Namespace: "ns", Name: "r"}) {
+		t.Errorf("enqueued %v, want ns/r", key)
+	}
 }

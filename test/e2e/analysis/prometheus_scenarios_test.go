@@ -16,10 +16,15 @@ import (
 
 // successRate is an AnalysisTemplate measuring the canary success ratio of the app named
 // by args.app on the package's Prometheus: count measurements 2s apart.
+// A count of 0 measures until the run is terminated.
 func successRate(count int, failureCondition string, extraMetric string) string {
 	failure := ""
 	if failureCondition != "" {
 		failure = "\n    failureCondition: " + failureCondition
+	}
+	countLine := fmt.Sprintf("\n    count: %d", count)
+	if count == 0 {
+		countLine = ""
 	}
 	return fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
 kind: AnalysisTemplate
@@ -33,14 +38,13 @@ spec:
     value: "0.95"
   metrics:
   - name: success-rate
-    interval: 2s
-    count: %d
+    interval: 2s%s
     successCondition: result[0] >= {{args.threshold}}%s
     provider:
       prometheus:
         address: "{{args.prometheus}}"
         query: sum(rate(serin_e2e_requests_total{app="{{args.app}}",code!~"5.."}[5s])) / sum(rate(serin_e2e_requests_total{app="{{args.app}}"}[5s]))
-%s`, count, failure, extraMetric)
+%s`, countLine, failure, extraMetric)
 }
 
 // A canary with a low error rate: every measurement passes and the run is Successful;

@@ -4,9 +4,12 @@ package analysis
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -78,6 +81,21 @@ func atStep(e *framework.Env, phase v1alpha1.RolloutPhase, idx int32) *v1alpha1.
 	})
 }
 
+// promote runs the real plugin, as a user does: kubectl-serin promote web.
+func promote(e *framework.Env) {
+	e.T.Helper()
+	bin := e.F.Path("bin", "kubectl-serin")
+	if _, err := os.Stat(bin); err != nil {
+		e.T.Fatalf("the plugin binary: %v (run `make build`)", err)
+	}
+	out, err := exec.CommandContext(e.T.Context(), bin, "promote", "web", "--namespace", e.Namespace,
+		"--kubeconfig", e.F.Cluster.Kubeconfig).CombinedOutput()
+	if err != nil {
+		e.T.Fatalf("kubectl-serin promote web: %v\n%s", err, out)
+	}
+	e.T.Logf("kubectl-serin promote web: %s", strings.TrimSpace(string(out)))
+}
+
 // runsOf lists the Rollout's AnalysisRuns.
 func runsOf(e *framework.Env) []v1alpha1.AnalysisRun {
 	e.T.Helper()
@@ -104,8 +122,17 @@ func TestRolloutAnalysisStepPasses(t *testing.T) {
 		runs[0].Labels["rollout-type"] != "Step" || runs[0].Labels["step-index"] != "1" {
 		t.Fatalf("runs %+v, want one Successful Step run for step index 1", runs)
 	}
-	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
-	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	if owners := runs[0].OwnerReferences; len(owners) != 1 || owners[0].Kind != "Rollout" || owners[0].Name != "web" {
+		t.Errorf("run owners %+v, want the Rollout", owners)
+	}
+	if r := metricResult(t, &runs[0], "success-rate"); r.Successful != 2 || !near(t, r.Measurements[1].Value, 0.99) {
+		t.Errorf("metric result %+v, want 2 successful measurements of 0.99", r)
+	}
+	promote(e)
+	ro := atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	if ro.Status.StableRS != ro.Status.CurrentPodHash {
+		t.Errorf("stable %s, want the promoted revision %s", ro.Status.StableRS, ro.Status.CurrentPodHash)
+	}
 }
 
 // A canary with a high error rate fails its analysis: the rollout aborts, its message and
@@ -116,20 +143,39 @@ func TestRolloutAnalysisStepFailsAndAborts(t *testing.T) {
 	serveApp(e, false, 0.5, 0)
 	e.Given().Apply(successRate(2, "result[0] < 0.9", ""))
 	e.Given().Apply(canaryRollout(e, "web:1", "      - setWeight: 50\n      - ANALYSIS\n      - pause: {}\n", false))
-	atStep(e, v1alpha1.RolloutPhaseHealthy, 3)
+	first := atStep(e, v1alpha1.RolloutPhaseHealthy, 3).Status.StableRS
 	setImage(e, "web:2")
 	ro := waitRollout(e, "aborted", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
 	t.Logf("message: %s", ro.Status.Message)
-	for _, want := range []string{"success-rate", "result[0] < 0.9", "AnalysisRun web-"} {
+	// The metric, its value and the condition that decided.
+	runs := runsOf(e)
+	if len(runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(runs))
+	}
+	r := metricResult(t, &runs[0], "success-rate")
+	value := r.Measurements[len(r.Measurements)-1].Value
+	if !near(t, value, 0.5) {
+		t.Errorf("measured %s, want [0.5]", value)
+	}
+	named := []string{`metric "success-rate" Failed: value ` + value, `failureCondition "result[0] < 0.9" is true`, "AnalysisRun " + runs[0].Name}
+	for _, want := range named {
 		if !strings.Contains(ro.Status.Message, want) {
 			t.Errorf("message %q does not contain %q", ro.Status.Message, want)
 		}
 	}
+	if ro.Status.StableRS != first {
+		t.Errorf("stable moved from %s to %s", first, ro.Status.StableRS)
+	}
 	ev := waitEvent(e, "web", "AnalysisRunFailed")
-	if !strings.Contains(ev.Message, "result[0] < 0.9") {
-		t.Errorf("event message %q does not name the condition", ev.Message)
+	if ev.Type != corev1.EventTypeWarning {
+		t.Errorf("event type %s, want Warning", ev.Type)
+	}
+	for _, want := range named[:2] {
+		if !strings.Contains(ev.Message, want) {
+			t.Errorf("event message %q does not contain %q", ev.Message, want)
+		}
 	}
 	waitRollout(e, "the canary scaled away", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.UpdatedReplicas == 0 && ro.Status.AvailableReplicas == 2
@@ -150,7 +196,7 @@ func TestRolloutInconclusivePausesUntilPromote(t *testing.T) {
 	if len(ro.Status.PauseConditions) != 1 || ro.Status.PauseConditions[0].Reason != v1alpha1.PauseReasonInconclusiveAnalysis {
 		t.Fatalf("pause conditions %+v, want InconclusiveAnalysisRun", ro.Status.PauseConditions)
 	}
-	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
+	promote(e)
 	atStep(e, v1alpha1.RolloutPhasePaused, 2)
 	if runs := runsOf(e); len(runs) != 1 {
 		t.Errorf("%d runs, want 1 (promote past an inconclusive step creates none)", len(runs))
@@ -172,16 +218,25 @@ func TestRolloutBackgroundAnalysisAbortsMidway(t *testing.T) {
 	if len(runs) != 1 || runs[0].Labels["rollout-type"] != "Background" {
 		t.Fatalf("runs %+v, want one Background run", runs)
 	}
-	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", `{"status":{"pauseConditions":null}}`)
+	bg := runs[0].Name
+	waitRun(e, bg, "2 successful background measurements", func(r *v1alpha1.AnalysisRun) bool {
+		return r.Status.Phase == v1alpha1.AnalysisPhaseRunning && len(r.Status.MetricResults) == 1 && r.Status.MetricResults[0].Successful >= 2
+	})
+	promote(e)
 	atStep(e, v1alpha1.RolloutPhasePaused, 3)
 
-	serveApp(e, false, 0.5, 0) // the canary starts failing
+	load.setErrorRatio(e.Namespace, 0.5) // the canary starts failing
 	ro := waitRollout(e, "aborted by the background analysis", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
-	if !strings.Contains(ro.Status.Message, "background") || !strings.Contains(ro.Status.Message, "success-rate") {
+	if !strings.Contains(ro.Status.Message, "background") || !strings.Contains(ro.Status.Message, `metric "success-rate" Failed`) ||
+		!strings.Contains(ro.Status.Message, bg) {
 		t.Errorf("message %q does not name the background run and metric", ro.Status.Message)
 	}
+	if ro.Status.CurrentStepIndex == nil || *ro.Status.CurrentStepIndex != 3 {
+		t.Errorf("aborted at step %v, want 3 (midway)", ro.Status.CurrentStepIndex)
+	}
+	waitPhase(e, bg, v1alpha1.AnalysisPhaseFailed)
 }
 
 func metaList(selector string) metav1.ListOptions { return metav1.ListOptions{LabelSelector: selector} }

@@ -125,3 +125,10 @@ func (t *traffic) waitScrapes(name string, n int, deadline time.Duration) error 
 		}
 	}
 }
+
+// setErrorRatio changes an app's error ratio from its next scrape on.
+func (t *traffic) setErrorRatio(name string, ratio float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.apps[name].errorRatio = ratio
+}
