@@ -154,16 +154,14 @@ The canary is paused after step 1 of 7 (setWeight 20), waiting to be promoted.
 In another terminal:
 
   export KUBECONFIG=$KUBECONFIG
-  export PATH=$bin:\$PATH      # the kubectl built with the cluster
+  export PATH=$root/bin:$bin:\$PATH   # kubectl-serin (the plugin) and the kubectl built with the cluster
 
-  kubectl -n $ns get rollout web -w                  # phase, step and weight as they change
-  kubectl -n $ns get rs,svc,ingress                  # ReplicaSets, Services, the canary Ingress
-  kubectl -n $ns describe rollout web                # conditions and the events of each step
-
-  # promote: clear the pause (the kubectl serin plugin will do this for you)
-  kubectl -n $ns patch rollout web --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'
-  # abort: weight back to 0, canary Service back to stable, canary pods down after 30s
-  kubectl -n $ns patch rollout web --subresource=status --type=merge -p '{"status":{"abort":true}}'
+  kubectl serin get rollout web -n $ns --watch     # status, step, weights, revisions and pods, live
+  kubectl serin promote web -n $ns                 # go on past the pause
+  kubectl serin abort web -n $ns                   # weight back to 0, canary Service to stable, canary down after 30s
+  kubectl serin retry web -n $ns                   # after an abort: run the steps again
+  kubectl serin plan -f examples/canary-nginx/     # what each step does, offline
+  kubectl -n $ns describe rollout web              # conditions and the events of each step
 
 After a promote, step 3 is an analysis: the shipped serin-nginx-request-success-rate
 check measures the canary's success rate three times, 10s apart, on a real Prometheus

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"text/tabwriter"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -55,21 +56,23 @@ func newListCmd(o *rootOptions) *cobra.Command {
 				}
 				return printData(o.streams.Out, output, views)
 			}
-			tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
-			header(tw, all)
 			if len(ros) == 0 && !watch {
-				tw.Flush()
 				fmt.Fprintf(o.streams.ErrOut, "no Rollouts in %s\n", nsName(ns))
 				return nil
 			}
+			rows := [][]string{header(all)}
 			for _, ro := range sorted(ros) {
-				listRow(tw, ro, all)
+				rows = append(rows, cells(ro, all))
 			}
-			tw.Flush()
+			t := &table{out: o.streams.Out}
+			t.fit(rows)
+			for _, r := range rows {
+				t.print(r)
+			}
 			if !watch {
 				return nil
 			}
-			return watchList(cmd, o, ns, all)
+			return watchList(cmd, o, t, ns, all)
 		},
 	}
 	cmd.Flags().BoolVarP(&all, "all-namespaces", "A", false, "list the Rollouts of every namespace")
@@ -78,8 +81,9 @@ func newListCmd(o *rootOptions) *cobra.Command {
 	return cmd
 }
 
-// watchList prints a row for every Rollout whose row changed, on watch events.
-func watchList(cmd *cobra.Command, o *rootOptions, ns string, all bool) error {
+// watchList prints a row for every Rollout whose row changed, on watch events, in the
+// columns of the list above it.
+func watchList(cmd *cobra.Command, o *rootOptions, t *table, ns string, all bool) error {
 	c, _, err := o.clients()
 	if err != nil {
 		return err
@@ -102,13 +106,12 @@ func watchList(cmd *cobra.Command, o *rootOptions, ns string, all bool) error {
 		}
 		for _, ro := range sorted(ros) {
 			key := ro.Namespace + "/" + ro.Name
-			row := rowText(ro, all)
-			if last[key] != row && !first {
-				tw := tabwriter.NewWriter(o.streams.Out, 0, 4, 2, ' ', 0)
-				listRow(tw, ro, all)
-				tw.Flush()
+			row := cells(ro, all)
+			text := strings.Join(row[:len(row)-1], "\t") // without the age
+			if last[key] != text && !first {
+				t.print(row)
 			}
-			last[key] = row
+			last[key] = text
 		}
 		first = false
 	}
@@ -131,37 +134,68 @@ func sorted(ros []*v1alpha1.Rollout) []*v1alpha1.Rollout {
 	return ros
 }
 
-func header(w io.Writer, all bool) {
+func header(all bool) []string {
+	h := []string{"NAME", "STRATEGY", "STATUS", "STEP", "SET-WEIGHT", "ACTUAL-WEIGHT", "DESIRED", "CURRENT", "UP-TO-DATE", "AVAILABLE", "AGE"}
 	if all {
-		fmt.Fprint(w, "NAMESPACE\t")
+		h = append([]string{"NAMESPACE"}, h...)
 	}
-	fmt.Fprintln(w, "NAME\tSTRATEGY\tSTATUS\tSTEP\tSET-WEIGHT\tACTUAL-WEIGHT\tDESIRED\tCURRENT\tUP-TO-DATE\tAVAILABLE\tAGE")
+	return h
 }
 
-func rowText(ro *v1alpha1.Rollout, all bool) string {
+// cells is one Rollout's row. Its status has an icon and no colour: colour codes would
+// upset the column widths.
+func cells(ro *v1alpha1.Rollout, all bool) []string {
 	v := rolloutview.New(&rolloutview.Snapshot{Rollout: ro})
+	orDash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
 	weight := func(p *int32) string {
 		if p == nil {
 			return "-"
 		}
 		return fmt.Sprint(*p)
 	}
-	step := v.Step
-	if step == "" {
-		step = "-"
-	}
-	prefix := ""
+	r := v.Replicas
+	row := []string{v.Name, v.Strategy, rolloutview.Style{}.Status(v.Status), orDash(v.Step), weight(v.SetWeight), weight(v.ActualWeight),
+		fmt.Sprint(r.Desired), fmt.Sprint(r.Current), fmt.Sprint(r.Updated), fmt.Sprint(r.Available),
+		duration.HumanDuration(time.Since(ro.CreationTimestamp.Time))}
 	if all {
-		prefix = ro.Namespace + "\t"
+		row = append([]string{ro.Namespace}, row...)
 	}
-	return fmt.Sprintf("%s%s\t%s\t%%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d", prefix, v.Name, v.Strategy, step,
-		weight(v.SetWeight), weight(v.ActualWeight), v.Replicas.Desired, v.Replicas.Current, v.Replicas.Updated, v.Replicas.Available)
+	return row
 }
 
-// listRow writes one Rollout's row. Its status has an icon and no colour: colour codes
-// would upset the column widths.
-func listRow(w io.Writer, ro *v1alpha1.Rollout, all bool) {
-	v := rolloutview.New(&rolloutview.Snapshot{Rollout: ro})
-	status := rolloutview.Style{}.Status(v.Status)
-	fmt.Fprintf(w, rowText(ro, all)+"\t%s\n", status, duration.HumanDuration(time.Since(ro.CreationTimestamp.Time)))
+// table prints rows in columns that keep their widths from one row to the next (they
+// only grow), so rows printed later by --watch line up with the list above them.
+type table struct {
+	out    io.Writer
+	widths []int
+}
+
+// fit widens the columns to hold rows.
+func (t *table) fit(rows [][]string) {
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(t.widths) {
+				t.widths = append(t.widths, 0)
+			}
+			t.widths[i] = max(t.widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+}
+
+func (t *table) print(row []string) {
+	t.fit([][]string{row})
+	var b strings.Builder
+	for i, cell := range row {
+		n := utf8.RuneCountInString(cell)
+		b.WriteString(cell)
+		if i < len(row)-1 {
+			b.WriteString(strings.Repeat(" ", t.widths[i]-n+2))
+		}
+	}
+	fmt.Fprintln(t.out, b.String())
 }

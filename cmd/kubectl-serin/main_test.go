@@ -96,3 +96,33 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTableKeepsColumns(t *testing.T) {
+	var out bytes.Buffer
+	tb := &table{out: &out}
+	rows := [][]string{{"NAME", "STATUS", "AGE"}, {"web", "✔ Healthy", "1m"}}
+	tb.fit(rows)
+	for _, r := range rows {
+		tb.print(r)
+	}
+	tb.print([]string{"api", "‖ Paused", "2m"}) // a later --watch row
+	want := "NAME  STATUS     AGE\nweb   ✔ Healthy  1m\napi   ‖ Paused   2m\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestEachVerbRegisteredOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range subcommands(&rootOptions{}) {
+		if seen[c.Name()] {
+			t.Errorf("%s is registered twice in subcommands()", c.Name())
+		}
+		seen[c.Name()] = true
+	}
+	for _, verb := range []string{"get", "list", "status", "promote", "abort", "retry", "pause", "resume", "restart", "set", "undo", "lint", "plan", "version", "completion", "dashboard"} {
+		if !seen[verb] {
+			t.Errorf("no %s verb", verb)
+		}
+	}
+}

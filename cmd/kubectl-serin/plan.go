@@ -56,7 +56,7 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 				if ro.Namespace == "" {
 					ro.Namespace = "default"
 				}
-				start, notes = preview.Offline(ro, m.Services, m.Ingresses)
+				start, notes = preview.Offline(ro, m)
 			}
 			if err != nil {
 				return err
@@ -139,6 +139,9 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 	if start.ReplicaSets, err = actions.OwnedReplicaSets(ctx, c, ro); err != nil {
 		return start, err
 	}
+	if start.AnalysisTemplates, start.ClusterAnalysisTemplates, err = analysisTemplates(ctx, c, ns); err != nil {
+		return start, err
+	}
 	if cs := ro.Spec.Strategy.Canary; cs != nil {
 		for _, name := range []string{cs.StableService, cs.CanaryService} {
 			if name == "" {
@@ -187,10 +190,12 @@ func renderPlan(o *rootOptions, pv preview.Preview) error {
 	}
 	for _, s := range pv.Steps {
 		ends := ""
-		switch s.Waits {
-		case "promote":
+		switch {
+		case s.Waits == "promote":
 			ends = "kubectl serin promote " + pv.Rollout
-		case "":
+		case s.Waits == "":
+		case strings.HasPrefix(s.Waits, "analysis"):
+			ends = s.Waits
 		default:
 			ends = "after " + s.Waits
 		}
@@ -203,7 +208,9 @@ func renderPlan(o *rootOptions, pv preview.Preview) error {
 	for _, n := range pv.Notes {
 		fmt.Fprintln(out, "note: "+n)
 	}
-	fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	if len(pv.Promoted.CanaryIngresses) > 0 {
+		fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	}
 	return nil
 }
 
@@ -267,4 +274,26 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// analysisTemplates are the namespace's AnalysisTemplates and the cluster's
+// ClusterAnalysisTemplates by name.
+func analysisTemplates(ctx context.Context, c actions.Clients, ns string) (map[string]*v1alpha1.AnalysisTemplate, map[string]*v1alpha1.ClusterAnalysisTemplate, error) {
+	ats, err := c.Serin.SerinV1alpha1().AnalysisTemplates(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from-cluster: list analysistemplates in namespace %q: %w", ns, err)
+	}
+	cats, err := c.Serin.SerinV1alpha1().ClusterAnalysisTemplates().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("--from-cluster: list clusteranalysistemplates: %w", err)
+	}
+	byName := map[string]*v1alpha1.AnalysisTemplate{}
+	for i := range ats.Items {
+		byName[ats.Items[i].Name] = &ats.Items[i]
+	}
+	clusterByName := map[string]*v1alpha1.ClusterAnalysisTemplate{}
+	for i := range cats.Items {
+		clusterByName[cats.Items[i].Name] = &cats.Items[i]
+	}
+	return byName, clusterByName, nil
 }

@@ -43,8 +43,8 @@ func newRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 // subcommands lists every verb of the plugin: the one place where a command is
-// registered. The dashboard verb lives in dashboard.go (newDashboardCmd(o)), owned by
-// the dashboard; it plugs in here with one line.
+// registered. The dashboard verb lives in dashboard.go (newDashboardCmd), owned by the
+// dashboard, and plugs in here with its one line.
 func subcommands(o *rootOptions) []*cobra.Command {
 	return []*cobra.Command{
 		newGetCmd(o),

@@ -24,6 +24,9 @@ func Abort(ctx context.Context, c Clients, ns, name string) (Result, error) {
 		return Result{}, err
 	}
 	next := "the controller scales the canary down and runs the stable revision only"
+	if ro.Spec.Strategy.BlueGreen != nil {
+		next = "the controller points the active and preview Services at the stable revision and scales the new one down"
+	}
 	if c := ro.Spec.Strategy.Canary; c != nil && c.TrafficRouting != nil {
 		delay := 30 * time.Second
 		if c.AbortScaleDownDelaySeconds != nil {

@@ -65,6 +65,15 @@ func stable(ro *v1alpha1.Rollout) {
 	ro.Status.CurrentStepIndex = i32(int32(len(ro.Spec.Strategy.Canary.Steps)))
 }
 func aborted(ro *v1alpha1.Rollout) { ro.Status.Abort = true }
+func blueGreen(ro *v1alpha1.Rollout) {
+	ro.Spec.Strategy = v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{ActiveService: "web", PreviewService: "web-preview"}}
+	ro.Status.CurrentStepIndex = nil
+}
+func blueGreenPaused(ro *v1alpha1.Rollout) {
+	blueGreen(ro)
+	ro.Status.PauseConditions = []v1alpha1.PauseCondition{{Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: metav1.Now()}}
+	ro.Status.ControllerPause = true
+}
 
 func clients(objs ...runtime.Object) Clients {
 	var kube, serin []runtime.Object
@@ -152,6 +161,16 @@ func TestActions(t *testing.T) {
 			},
 			did: "fully promoted",
 		},
+		"promote of a paused blue-green clears its pause": {
+			ro: rollout(0, blueGreenPaused), action: promote(false),
+			check: func(t *testing.T, ro *v1alpha1.Rollout) {
+				if len(ro.Status.PauseConditions) != 0 {
+					t.Errorf("pause conditions left: %v", ro.Status.PauseConditions)
+				}
+			},
+			did: "pause cleared", next: "switches the active Service",
+		},
+		"promote of a blue-green that is not paused refuses": {ro: rollout(0, blueGreen), action: promote(false), nothing: true},
 		"abort sets status.abort": {
 			ro: rollout(1, pausedAtStep), action: named(Abort),
 			check: func(t *testing.T, ro *v1alpha1.Rollout) {

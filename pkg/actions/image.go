@@ -65,6 +65,9 @@ func SetImage(ctx context.Context, c Clients, ns, name, container, image string)
 }
 
 func nextAfterTemplateChange(ro *v1alpha1.Rollout) string {
+	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
+		return "the controller brings the new revision up behind the preview Service " + bg.PreviewService + ", then switches the active Service to it (after promote unless autoPromotionEnabled)"
+	}
 	steps := canarySteps(ro)
 	if len(steps) == 0 {
 		return "the controller creates a new revision and replaces the pods within maxSurge/maxUnavailable"

@@ -80,8 +80,12 @@ func Render(w io.Writer, v View, now time.Time, st Style) error {
 	for _, img := range v.StableImages {
 		images += fmt.Sprintf("%s (stable)\n%16s", img, "")
 	}
+	newRole := "canary"
+	if v.Strategy == "BlueGreen" {
+		newRole = "preview"
+	}
 	for _, img := range v.CanaryImages {
-		images += fmt.Sprintf("%s (canary)\n%16s", img, "")
+		images += fmt.Sprintf("%s (%s)\n%16s", img, newRole, "")
 	}
 	if images == "" {
 		images = "-"

@@ -25,6 +25,7 @@ type View struct {
 	SetWeight    *int32   `json:"setWeight,omitempty"`
 	ActualWeight *int32   `json:"actualWeight,omitempty"`
 	StableImages []string `json:"stableImages,omitempty"`
+	// CanaryImages are those of the revision being rolled out (blue-green: the preview).
 	CanaryImages []string `json:"canaryImages,omitempty"`
 	Replicas     Replicas `json:"replicas"`
 	// Revisions are newest first.
@@ -45,7 +46,8 @@ type Replicas struct {
 // Revision is one revision of the template: its ReplicaSet, pods and AnalysisRuns.
 type Revision struct {
 	Number int64 `json:"number"`
-	// Roles are "stable" and/or "canary" (the revision being rolled out).
+	// Roles are "stable", or "canary" (blue-green: "preview") for the revision being
+	// rolled out.
 	Roles        []string      `json:"roles,omitempty"`
 	ReplicaSet   ReplicaSet    `json:"replicaSet"`
 	Pods         []Pod         `json:"pods,omitempty"`
@@ -180,7 +182,7 @@ func newRevision(s *Snapshot, rs *appsv1.ReplicaSet) Revision {
 		r.Roles = append(r.Roles, "stable")
 	}
 	if hash != "" && hash == st.CurrentPodHash && hash != st.StableRS {
-		r.Roles = append(r.Roles, "canary")
+		r.Roles = append(r.Roles, newRole(s.Rollout))
 	}
 	for _, pod := range s.Pods {
 		if ref := metaControllerUID(pod); ref == string(rs.UID) {
@@ -193,6 +195,15 @@ func newRevision(s *Snapshot, rs *appsv1.ReplicaSet) Revision {
 		}
 	}
 	return r
+}
+
+// newRole is what the revision being rolled out is called: the canary, or (blue-green)
+// the preview.
+func newRole(ro *v1alpha1.Rollout) string {
+	if ro.Spec.Strategy.BlueGreen != nil {
+		return "preview"
+	}
+	return "canary"
 }
 
 func imagesOf(s *Snapshot, rsName string) []string {

@@ -17,11 +17,15 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
-// Manifests are the objects of manifest files a preview uses.
+// Manifests are the objects of manifest files a preview uses: Rollouts, Services,
+// Ingresses and analysis templates.
 type Manifests struct {
 	Rollouts  []*v1alpha1.Rollout
 	Services  map[string]*corev1.Service
 	Ingresses map[string]*networkingv1.Ingress
+	// AnalysisTemplates and ClusterAnalysisTemplates by name.
+	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
+	ClusterAnalysisTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
 }
 
 var decoder = func() runtime.Decoder {
@@ -39,6 +43,8 @@ var decoder = func() runtime.Decoder {
 func (m *Manifests) Add(file string, data []byte) error {
 	if m.Services == nil {
 		m.Services, m.Ingresses = map[string]*corev1.Service{}, map[string]*networkingv1.Ingress{}
+		m.AnalysisTemplates = map[string]*v1alpha1.AnalysisTemplate{}
+		m.ClusterAnalysisTemplates = map[string]*v1alpha1.ClusterAnalysisTemplate{}
 	}
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	for doc := 1; ; doc++ {
@@ -70,6 +76,10 @@ func (m *Manifests) Add(file string, data []byte) error {
 			m.Services[o.Name] = o
 		case *networkingv1.Ingress:
 			m.Ingresses[o.Name] = o
+		case *v1alpha1.AnalysisTemplate:
+			m.AnalysisTemplates[o.Name] = o
+		case *v1alpha1.ClusterAnalysisTemplate:
+			m.ClusterAnalysisTemplates[o.Name] = o
 		}
 	}
 }

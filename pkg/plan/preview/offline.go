@@ -22,7 +22,9 @@ const PreviousHash = "previous"
 // update of a stable revision (ReplicaSet <rollout>-previous) running every replica, with
 // no traffic on the canary. Services the manifests did not hold are made from the
 // Rollout's selector; stable Ingresses they did not hold are left out, with a note.
-func Offline(ro *v1alpha1.Rollout, services map[string]*corev1.Service, ingresses map[string]*networkingv1.Ingress) (Cluster, []string) {
+// Analysis templates come from the manifests too.
+func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
+	services, ingresses := m.Services, m.Ingresses
 	ro = ro.DeepCopy()
 	CRDDefaults(&ro.Spec.Template)
 	c := ro.Spec.Strategy.Canary
@@ -91,6 +93,7 @@ func Offline(ro *v1alpha1.Rollout, services map[string]*corev1.Service, ingresse
 	}
 	return Cluster{
 		Rollout: ro, ReplicaSets: []*appsv1.ReplicaSet{stable}, Services: svcs, Ingresses: ings, Traffic: traffic,
+		AnalysisTemplates: m.AnalysisTemplates, ClusterAnalysisTemplates: m.ClusterAnalysisTemplates,
 	}, notes
 }
 

@@ -24,6 +24,10 @@ type Cluster struct {
 	Services    map[string]*corev1.Service
 	Ingresses   map[string]*networkingv1.Ingress
 	Traffic     *plan.TrafficState
+	// AnalysisTemplates and ClusterAnalysisTemplates by name, for analysis steps and
+	// background analysis; every run is taken to succeed.
+	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
+	ClusterAnalysisTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
 }
 
 // Preview is what rolling the Rollout's spec out does, step by step.
@@ -48,7 +52,8 @@ type Step struct {
 	// Number is 1-based, as in "step 2/6".
 	Number int32  `json:"number"`
 	Step   string `json:"step"`
-	// Waits is what ends the step when it is a pause: "promote" or a duration.
+	// Waits is what ends the step: "promote" or a duration for a pause, the templates of
+	// an analysis (whose runs the preview takes to succeed).
 	Waits string `json:"waits,omitempty"`
 	State State  `json:"state"`
 }

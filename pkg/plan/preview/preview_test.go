@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestCanaryNginx(t *testing.T) {
 	m := load(t, "../../../examples/canary-nginx")
 	ro := m.Rollouts[0]
 	ro.Namespace = "shop"
-	c, notes := Offline(ro, m.Services, m.Ingresses)
+	c, notes := Offline(ro, m)
 	if len(notes) != 0 {
 		t.Errorf("notes %v: the example holds its Services and Ingress", notes)
 	}
@@ -84,5 +85,61 @@ func TestCanaryNginx(t *testing.T) {
 	}
 	if sel := p.ServiceSelectors["web-stable"]["rollouts-pod-template-hash"]; sel != pv.Revision {
 		t.Errorf("promoted: web-stable selects %q, want %q", sel, pv.Revision)
+	}
+}
+
+func TestCanaryAnalysis(t *testing.T) {
+	m := load(t, "../../../examples/canary-analysis")
+	ro := m.Rollouts[0]
+	ro.Namespace = "shop"
+	c, _ := Offline(ro, m)
+	pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range pv.Steps {
+		if s.Step == "analysis" {
+			found = true
+			if !strings.Contains(s.Waits, "taken to succeed") {
+				t.Errorf("analysis step %d waits %q", s.Number, s.Waits)
+			}
+		}
+	}
+	if !found || len(pv.Steps) != len(ro.Spec.Strategy.Canary.Steps) {
+		t.Errorf("steps %+v: want every step, an analysis among them", pv.Steps)
+	}
+	// Without its templates the preview says which is missing.
+	c.AnalysisTemplates, c.ClusterAnalysisTemplates = nil, nil
+	if _, err := Run(c, time.Now()); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("without templates: %v; want a template not found", err)
+	}
+}
+
+// Every canary example previews to its end: each step recorded, the new revision stable.
+func TestExamples(t *testing.T) {
+	for _, dir := range []string{"canary-basic", "canary-nginx", "header-route", "canary-analysis"} {
+		t.Run(dir, func(t *testing.T) {
+			m := load(t, filepath.Join("../../../examples", dir))
+			ro := m.Rollouts[0]
+			c, _ := Offline(ro, m)
+			pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pv.Steps) != len(ro.Spec.Strategy.Canary.Steps) {
+				t.Errorf("%d steps recorded, the Rollout has %d", len(pv.Steps), len(ro.Spec.Strategy.Canary.Steps))
+			}
+			final := pv.Promoted.ReplicaSets
+			if len(final) != 1 || final[0].Role != "stable" || final[0].Name != ro.Name+"-"+pv.Revision {
+				t.Errorf("promoted: %+v; want only %s-%s, stable", final, ro.Name, pv.Revision)
+			}
+			routed := ro.Spec.Strategy.Canary.TrafficRouting != nil
+			for _, s := range pv.Steps {
+				if (s.State.CanaryWeight != nil) != routed {
+					t.Errorf("step %d: weight %v with a router %v", s.Number, s.State.CanaryWeight, routed)
+				}
+			}
+		})
 	}
 }

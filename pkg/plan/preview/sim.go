@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,6 +16,7 @@ import (
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
 	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/validation"
 )
 
 // maxSyncs bounds a simulation; a rollout of 100 steps needs a few hundred syncs.
@@ -23,11 +25,14 @@ const maxSyncs = 5000
 // sim is the simulated cluster: it applies each plan's actions the way the cluster
 // would, with every pod available at once.
 type sim struct {
-	ro        *v1alpha1.Rollout
-	rss       map[string]*appsv1.ReplicaSet
-	services  map[string]*corev1.Service
-	ingresses map[string]*networkingv1.Ingress
-	traffic   *plan.TrafficState
+	ro               *v1alpha1.Rollout
+	rss              map[string]*appsv1.ReplicaSet
+	services         map[string]*corev1.Service
+	ingresses        map[string]*networkingv1.Ingress
+	traffic          *plan.TrafficState
+	runs             map[string]*v1alpha1.AnalysisRun
+	templates        map[string]*v1alpha1.AnalysisTemplate
+	clusterTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
 	// written is set once the router was asked for a split: the canary Ingress exists.
 	written bool
 	now     time.Time
@@ -40,7 +45,8 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		return Preview{}, fmt.Errorf("rollout %q: plan previews canary rollouts (spec.strategy.canary); this one has none", ro.Name)
 	}
 	s := &sim{ro: ro, rss: map[string]*appsv1.ReplicaSet{}, services: map[string]*corev1.Service{},
-		ingresses: c.Ingresses, now: now, written: c.Traffic != nil}
+		ingresses: c.Ingresses, now: now, written: c.Traffic != nil, runs: map[string]*v1alpha1.AnalysisRun{},
+		templates: c.AnalysisTemplates, clusterTemplates: c.ClusterAnalysisTemplates}
 	for _, rs := range c.ReplicaSets {
 		s.rss[rs.Name] = rs.DeepCopy()
 	}
@@ -59,6 +65,21 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 	}
 	recorded := map[int32]bool{}
 	waits := map[int32]string{}
+	for i := range steps {
+		if pause := steps[i].Pause; pause != nil {
+			waits[int32(i)] = "promote"
+			if d, err := validation.PauseDuration(pause); err == nil && pause.Duration != nil {
+				waits[int32(i)] = d.String()
+			}
+		}
+		if a := steps[i].Analysis; a != nil {
+			var names []string
+			for _, t := range a.Templates {
+				names = append(names, t.TemplateName)
+			}
+			waits[int32(i)] = "analysis " + strings.Join(names, ", ") + " (taken to succeed)"
+		}
+	}
 	for range maxSyncs {
 		oldIdx := index(s.ro)
 		oldStatus := s.ro.Status.DeepCopy()
@@ -70,11 +91,10 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 			return pv, fmt.Errorf("rollout %q aborts (%s): %s", ro.Name, p.Status.Phase, p.Status.Message)
 		}
 		s.apply(p)
+		// The step is done in this sync: the state it leaves is what this sync wrote (a
+		// sync acts for the step it starts at; moving on only changes the status).
+		after := s.state()
 		if p.Status.CurrentPodHash == hash && hash != pv.Stable {
-			// A step's state is what the plan that completes it leaves: the controller
-			// writes the step as done only once that plan's writes (its traffic change
-			// included) succeeded.
-			after := s.state()
 			for k := oldIdx; k < index(s.ro) && int(k) < len(steps); k++ {
 				if !recorded[k] {
 					recorded[k] = true
@@ -84,13 +104,8 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		}
 		if findPause(s.ro) && p.RequeueAfter == 0 {
 			// An indefinite pause: promote it, as an operator would.
-			waits[index(s.ro)] = "promote"
 			s.ro.Status.PauseConditions = nil
 			continue
-		}
-		if _, seen := waits[index(s.ro)]; findPause(s.ro) && !seen {
-			// The wait from the moment the pause began (later syncs see less of it left).
-			waits[index(s.ro)] = p.RequeueAfter.Round(time.Second).String()
 		}
 		settled := len(p.Actions) == 0 && apiequality.Semantic.DeepEqual(*oldStatus, s.ro.Status)
 		switch {
@@ -109,7 +124,11 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 }
 
 func (s *sim) input() plan.Input {
-	in := plan.Input{Rollout: s.ro, Services: s.services, Traffic: s.traffic, Now: s.now}
+	in := plan.Input{Rollout: s.ro, Services: s.services, Traffic: s.traffic, Now: s.now,
+		AnalysisTemplates: s.templates, ClusterAnalysisTemplates: s.clusterTemplates}
+	for _, name := range sortedKeys(s.runs) {
+		in.AnalysisRuns = append(in.AnalysisRuns, s.runs[name])
+	}
 	for _, name := range sortedKeys(s.rss) {
 		in.ReplicaSets = append(in.ReplicaSets, s.rss[name])
 	}
@@ -157,6 +176,21 @@ func (s *sim) apply(p plan.Plan) {
 					svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = a.SetSelector.Hash
 				}
 			}
+		case a.CreateAnalysisRun != nil:
+			// Every run succeeds: a step's at once, a background one keeps running.
+			run := a.CreateAnalysisRun.DeepCopy()
+			run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
+			if run.Labels[plan.LabelRunType] == plan.RunTypeBackground {
+				run.Status.Phase = v1alpha1.AnalysisPhaseRunning
+			}
+			s.runs[run.Name] = run
+		case a.TerminateAnalysisRun != nil:
+			if run := s.runs[*a.TerminateAnalysisRun]; run != nil {
+				run.Spec.Terminate = true
+				run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
+			}
+		case a.DeleteAnalysisRun != nil:
+			delete(s.runs, *a.DeleteAnalysisRun)
 		case a.SetTraffic != nil:
 			s.traffic = &plan.TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
 			s.written = true

@@ -3,6 +3,7 @@
 package plugin
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -193,4 +195,57 @@ func writeFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// lines is the stdout of a plugin process that keeps running (a --watch), line by line.
+type lines struct {
+	e  *framework.Env
+	ch chan string
+}
+
+// startSerin starts `kubectl serin ARGS -n <namespace>` through the real kubectl; it is
+// killed when the test ends.
+func startSerin(e *framework.Env, args ...string) *lines {
+	e.T.Helper()
+	full := append(append([]string{"serin"}, args...), "--namespace", e.Namespace)
+	cmd := exec.CommandContext(e.T.Context(), filepath.Join(e.F.Cluster.BinDir, "kubectl"), full...)
+	cmd.Env = pluginEnv(e)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		e.T.Fatal(err)
+	}
+	e.T.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	l := &lines{e: e, ch: make(chan string, 1024)}
+	go func() {
+		defer close(l.ch)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			l.ch <- sc.Text()
+		}
+	}()
+	return l
+}
+
+// waitLine waits for a line satisfying cond, up to the Env's timeout.
+func (l *lines) waitLine(what string, cond func(string) bool) string {
+	l.e.T.Helper()
+	deadline := time.NewTimer(l.e.Timeout)
+	defer deadline.Stop()
+	for {
+		select {
+		case line, ok := <-l.ch:
+			if !ok {
+				l.e.T.Fatalf("the process ended before printing %s", what)
+			}
+			l.e.T.Logf("watch: %s", line)
+			if cond(line) {
+				return line
+			}
+		case <-deadline.C:
+			l.e.T.Fatalf("no line with %s within %s", what, l.e.Timeout)
+		}
+	}
 }

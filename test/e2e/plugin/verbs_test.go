@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/cluster"
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
@@ -117,8 +120,13 @@ func TestGetAndList(t *testing.T) {
 	e := framework.NewEnv(t)
 	e.Given().Apply(app("web:1", twoPauses))
 	waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+	rows := startSerin(e, "list", "rollouts", "--watch")
+	rows.waitLine("the healthy row", func(l string) bool { return strings.Contains(l, "✔ Healthy") && strings.Contains(l, "4/4") })
 	mustSerin(e, "set", "image", "web", "web=web:2")
 	ro := atPause(e, 1)
+	rows.waitLine("a row for the pause at step 2/4", func(l string) bool {
+		return strings.HasPrefix(l, "web ") && strings.Contains(l, "‖ Paused") && strings.Contains(l, "2/4")
+	})
 	waitWeight(e, 25)
 	waitRS(e, "web-"+ro.Status.CurrentPodHash, 1)
 
@@ -137,4 +145,96 @@ func TestGetAndList(t *testing.T) {
 	if !strings.Contains(out, `"status": "Paused"`) {
 		t.Errorf("get -o json:\n%s", out)
 	}
+}
+
+// pause and resume set spec.paused; restart replaces every pod; undo after a promotion
+// puts the first revision's template back exactly (its ReplicaSet's hash), and the
+// controller rolls it out through the steps.
+func TestPauseResumeRestartUndo(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	e.Given().Apply(app("web:1", "      - setWeight: 50\n      - pause: {}\n"))
+	first := waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+
+	mustSerin(e, "pause", "web")
+	waitRollout(e, "manually paused", func(ro *v1alpha1.Rollout) bool {
+		return ro.Spec.Paused && ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.Message == "manually paused"
+	})
+	mustSerin(e, "resume", "web")
+	waitRollout(e, "Healthy again", func(ro *v1alpha1.Rollout) bool {
+		return !ro.Spec.Paused && ro.Status.Phase == v1alpha1.RolloutPhaseHealthy
+	})
+
+	mustSerin(e, "restart", "web")
+	restarted := waitRollout(e, "restarted", func(ro *v1alpha1.Rollout) bool {
+		return ro.Spec.RestartAt != nil && ro.Status.RestartedAt != nil && !ro.Status.RestartedAt.Before(ro.Spec.RestartAt)
+	})
+	e.Then().Pods("app=web", "every pod created after restartAt, all ready", func(pods []corev1.Pod) bool {
+		ready := 0
+		for i := range pods {
+			if pods[i].DeletionTimestamp == nil && pods[i].CreationTimestamp.Before(restarted.Spec.RestartAt) {
+				return false
+			}
+			if framework.IsReady(&pods[i]) && pods[i].DeletionTimestamp == nil {
+				ready++
+			}
+		}
+		return ready == 4
+	})
+
+	mustSerin(e, "set", "image", "web", "web=web:2")
+	atPause(e, 1)
+	mustSerin(e, "promote", "web")
+	waitRollout(e, "Healthy on web:2", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS != first.Status.StableRS
+	})
+
+	out := mustSerin(e, "undo", "web")
+	if !strings.Contains(out, "template of revision 1") || !strings.Contains(out, "through the steps") {
+		t.Errorf("undo said %q", out)
+	}
+	back := atPause(e, 1)
+	if back.Status.CurrentPodHash != first.Status.StableRS {
+		t.Errorf("undo rolls out %s; want revision 1's own hash %s (its template restored exactly)", back.Status.CurrentPodHash, first.Status.StableRS)
+	}
+	if img := back.Spec.Template.Spec.Containers[0].Image; img != "web:1" {
+		t.Errorf("image after undo: %s", img)
+	}
+}
+
+// A user without rights gets the API's forbidden message (verb and resource) and the
+// roles that grant it.
+func TestForbidden(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	_, errOut, code := serin(e, "abort", "web", "--as", "system:serviceaccount:"+e.Namespace+":default")
+	if code == 0 || !strings.Contains(errOut, `cannot get resource "rollouts"`) || !strings.Contains(errOut, "serin-edit") {
+		t.Errorf("abort without rights: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// promote of a rollout that is not paused skips the step it is at: here a setWeight whose
+// canary pod never gets ready; the controller takes the skipped index and goes on to the
+// pause after it.
+func TestPromoteSkipsAStuckStep(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	steps := "      - setWeight: 25\n      - pause: {}\n"
+	e.Given().Apply(app("web:1", steps))
+	waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+
+	stuck := strings.Replace(app("web:2", steps), "      labels: {app: web}\n",
+		"      labels: {app: web, "+cluster.HealthLabel+": \""+cluster.HealthNotReady+"\"}\n", 1)
+	e.When().Apply(stuck)
+	ro := waitRollout(e, "at step 1 with a canary pod that is not ready", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhaseProgressing && ro.Status.CurrentStepIndex != nil &&
+			*ro.Status.CurrentStepIndex == 0 && ro.Status.CurrentPodHash != ro.Status.StableRS && ro.Status.Replicas == 5
+	})
+	e.Then().PodsNotReady("app=web,"+hashLabel+"="+ro.Status.CurrentPodHash, 1)
+
+	out := mustSerin(e, "promote", "web")
+	if !strings.Contains(out, "skipped step 1/2 (setWeight 25)") || !strings.Contains(out, "step 2/2 (pause)") {
+		t.Errorf("promote said %q", out)
+	}
+	atPause(e, 1)
 }

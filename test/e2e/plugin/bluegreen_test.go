@@ -1,0 +1,83 @@
+//go:build e2e
+
+package plugin
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/test/e2e/framework"
+)
+
+func blueGreenApp(image string) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Service
+metadata: {name: web-active}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-preview}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: %s
+        ports: [{containerPort: 8080}]
+  strategy:
+    blueGreen:
+      activeService: web-active
+      previewService: web-preview
+      autoPromotionEnabled: false
+      scaleDownDelaySeconds: 0
+`, image)
+}
+
+// A blue-green rollout waits for promote with its new revision on the preview Service;
+// promote switches the active Service to it.
+func TestBlueGreenPromote(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	e.Given().Apply(blueGreenApp("web:1"))
+	first := waitRollout(e, "Healthy", phase(v1alpha1.RolloutPhaseHealthy))
+	if _, errOut, code := serin(e, "promote", "web"); code == 0 || !strings.Contains(errOut, "no update to promote") {
+		t.Errorf("promote of a healthy rollout: exit %d, stderr %q", code, errOut)
+	}
+
+	if out := mustSerin(e, "set", "image", "web", "web=web:2"); !strings.Contains(out, "behind the preview Service web-preview") {
+		t.Errorf("set image said %q", out)
+	}
+	paused := waitRollout(e, "Paused with the new revision on preview", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentPodHash != first.Status.StableRS
+	})
+	waitSelector(e, "web-preview", paused.Status.CurrentPodHash)
+	waitSelector(e, "web-active", first.Status.StableRS)
+	if out := mustSerin(e, "get", "rollout", "web"); !strings.Contains(out, "web:2 (preview)") || !strings.Contains(out, "web:1 (stable)") {
+		t.Errorf("get rollout:\n%s", out)
+	}
+
+	if out := mustSerin(e, "promote", "web"); !strings.Contains(out, "pause cleared") || !strings.Contains(out, "switches the active Service") {
+		t.Errorf("promote said %q", out)
+	}
+	waitRollout(e, "Healthy on web:2", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy && ro.Status.StableRS == paused.Status.CurrentPodHash
+	})
+	waitSelector(e, "web-active", paused.Status.CurrentPodHash)
+}
