@@ -31,6 +31,9 @@ func Promote(ctx context.Context, c Clients, ns, name string, full bool) (Result
 	if ro.Spec.Paused || len(ro.Status.PauseConditions) > 0 {
 		return unpause(ctx, c, ro)
 	}
+	if ro.Spec.Strategy.BlueGreen != nil {
+		return Result{}, blueGreenNoSkip(ro)
+	}
 	return skipStep(ctx, c, ro)
 }
 
@@ -64,6 +67,9 @@ func unpause(ctx context.Context, c Clients, ro *v1alpha1.Rollout) (Result, erro
 			return Result{}, err
 		}
 		cleared = append(cleared, "spec.paused")
+	}
+	if ro.Spec.Strategy.BlueGreen != nil {
+		return Result{Did: fmt.Sprintf("rollout %q promoted: pause cleared (%s)", ro.Name, join(cleared)), Next: blueGreenNext(ro)}, nil
 	}
 	idx := stepIndex(ro)
 	steps := canarySteps(ro)
