@@ -37,6 +37,9 @@ func Abort(ctx context.Context, c Clients, ns, name string) (Result, error) {
 			next = "the controller sets the canary weight to 0 and points the canary Service at the stable pods; it keeps the canary pods (abortScaleDownDelaySeconds: 0)"
 		}
 	}
+	if ro.Spec.Strategy.BlueGreen != nil {
+		next = blueGreenAbortNext(ro)
+	}
 	return Result{Did: fmt.Sprintf("rollout %q aborted", name), Next: next}, nil
 }
 
@@ -53,8 +56,9 @@ func Retry(ctx context.Context, c Clients, ns, name string) (Result, error) {
 	if err := patchStatus(ctx, c, ro, map[string]any{"abort": false}); err != nil {
 		return Result{}, err
 	}
-	return Result{
-		Did:  fmt.Sprintf("rollout %q retried: abort cleared", name),
-		Next: "the controller runs the steps again from " + StepAt(canarySteps(ro), 0),
-	}, nil
+	next := "the controller runs the steps again from " + StepAt(canarySteps(ro), 0)
+	if ro.Spec.Strategy.BlueGreen != nil {
+		next = "the controller brings the new revision up on the preview Service again"
+	}
+	return Result{Did: fmt.Sprintf("rollout %q retried: abort cleared", name), Next: next}, nil
 }

@@ -32,7 +32,7 @@ func Promote(ctx context.Context, c Clients, ns, name string, full bool) (Result
 		return unpause(ctx, c, ro)
 	}
 	if ro.Spec.Strategy.BlueGreen != nil {
-		return Result{}, nothing("blue-green rollout %q is not paused: it goes on by itself; promote --full skips its pre-promotion analysis and pause", ro.Name)
+		return Result{}, blueGreenNoSkip(ro)
 	}
 	return skipStep(ctx, c, ro)
 }
@@ -46,13 +46,9 @@ func promoteFull(ctx context.Context, c Clients, ro *v1alpha1.Rollout) (Result, 
 			return Result{}, err
 		}
 	}
-	next := fmt.Sprintf("the controller scales the new revision to all %d replicas and makes it stable once they are available", replicas(ro))
-	if ro.Spec.Strategy.BlueGreen != nil {
-		next = "the controller skips the analyses and the pause, scales the new revision to full and switches the active Service to it"
-	}
 	return Result{
 		Did:  fmt.Sprintf("rollout %q fully promoted: every remaining step skipped", ro.Name),
-		Next: next,
+		Next: fmt.Sprintf("the controller scales the new revision to all %d replicas and makes it stable once they are available", replicas(ro)),
 	}, nil
 }
 
@@ -73,10 +69,7 @@ func unpause(ctx context.Context, c Clients, ro *v1alpha1.Rollout) (Result, erro
 		cleared = append(cleared, "spec.paused")
 	}
 	if ro.Spec.Strategy.BlueGreen != nil {
-		return Result{
-			Did:  fmt.Sprintf("rollout %q promoted: pause cleared (%s)", ro.Name, join(cleared)),
-			Next: "the controller scales the new revision to full, then switches the active Service to it",
-		}, nil
+		return Result{Did: fmt.Sprintf("rollout %q promoted: pause cleared (%s)", ro.Name, join(cleared)), Next: blueGreenNext(ro)}, nil
 	}
 	idx := stepIndex(ro)
 	steps := canarySteps(ro)

@@ -35,10 +35,12 @@ type RolloutView struct {
 	Steps []StepView `json:"steps"`
 	// SetWeight is the weight the steps ask for now; ActualWeight the one the controller
 	// reports as routed (status.canary.weights); nil when unknown.
-	SetWeight    *int32          `json:"setWeight"`
-	ActualWeight *int32          `json:"actualWeight"`
-	HeaderRoutes []HeaderRoute   `json:"headerRoutes"`
-	Revisions    []RevisionView  `json:"revisions"`
+	SetWeight    *int32         `json:"setWeight"`
+	ActualWeight *int32         `json:"actualWeight"`
+	HeaderRoutes []HeaderRoute  `json:"headerRoutes"`
+	Revisions    []RevisionView `json:"revisions"`
+	// BlueGreen is set for a blue-green rollout (which has no steps nor weights).
+	BlueGreen    *BlueGreenView  `json:"blueGreen"`
 	AnalysisRuns []AnalysisView  `json:"analysisRuns"`
 	Events       []EventView     `json:"events"`
 	Conditions   []ConditionView `json:"conditions"`
@@ -82,15 +84,17 @@ type HeaderRoute struct {
 
 // RevisionView is one revision: its ReplicaSet and pods.
 type RevisionView struct {
-	Revision   string    `json:"revision"`
-	ReplicaSet string    `json:"replicaSet"`
-	Hash       string    `json:"hash"`
-	Role       string    `json:"role"` // stable, canary, old
-	Images     []string  `json:"images"`
-	Desired    int32     `json:"desired"`
-	Ready      int32     `json:"ready"`
-	Available  int32     `json:"available"`
-	Pods       []PodView `json:"pods"`
+	Revision   string `json:"revision"`
+	ReplicaSet string `json:"replicaSet"`
+	Hash       string `json:"hash"`
+	Role       string `json:"role"` // stable, canary (blue-green: new), old
+	// Services are the blue-green Services selecting this revision: active, preview.
+	Services  []string  `json:"services"`
+	Images    []string  `json:"images"`
+	Desired   int32     `json:"desired"`
+	Ready     int32     `json:"ready"`
+	Available int32     `json:"available"`
+	Pods      []PodView `json:"pods"`
 }
 
 // PodView is one pod of a revision.
@@ -164,6 +168,8 @@ func BuildView(o Objects) RolloutView {
 		v.ActualWeight = &w.Canary.Weight
 	}
 	v.Revisions = revisions(ro, o.ReplicaSets, o.Pods)
+	markServices(ro, v.Revisions)
+	v.BlueGreen = blueGreenView(ro, v.Revisions)
 	v.AnalysisRuns = analysisViews(o.AnalysisRuns)
 	v.Events = events(o.Events)
 	v.Conditions = []ConditionView{}
@@ -203,6 +209,7 @@ func revisions(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet, pods []*corev1.Po
 			Ready:      rs.Status.ReadyReplicas,
 			Available:  rs.Status.AvailableReplicas,
 			Pods:       []PodView{},
+			Services:   []string{},
 		}
 		switch hash {
 		case ro.Status.StableRS:

@@ -13,6 +13,7 @@ import (
 // carry credentials.
 type AnalysisView struct {
 	Name    string       `json:"name"`
+	Type    string       `json:"type,omitempty"` // the rollout-type label: PrePromotion, PostPromotion, ...
 	Phase   string       `json:"phase"`
 	Message string       `json:"message,omitempty"`
 	Started string       `json:"started,omitempty"`
@@ -44,7 +45,7 @@ func analysisViews(runs []*v1alpha1.AnalysisRun) []AnalysisView {
 	})
 	out := []AnalysisView{}
 	for _, run := range sorted {
-		v := AnalysisView{Name: run.Name, Phase: string(run.Status.Phase), Message: run.Status.Message,
+		v := AnalysisView{Name: run.Name, Type: runType(run.Labels), Phase: string(run.Status.Phase), Message: run.Status.Message,
 			Metrics: []MetricView{}}
 		if v.Phase == "" {
 			v.Phase = string(v1alpha1.AnalysisPhasePending)

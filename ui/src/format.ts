@@ -12,10 +12,42 @@ export function weightText(w: number | null): string {
   return w === null ? '-' : `${w}%`;
 }
 
+// stageText is where a blue-green promotion is: the current stage's text, "stable" or
+// "aborted".
+export function stageText(r: RolloutView): string {
+  const bg = r.blueGreen;
+  if (!bg) return '-';
+  return bg.stages.find((s) => s.state === 'current')?.text ?? bg.stage;
+}
+
+// progressText is the list's progress column: the step for canary, the stage for
+// blue-green.
+export function progressText(r: RolloutView): string {
+  return r.blueGreen ? stageText(r) : stepText(r);
+}
+
+function rev(n: string): string {
+  return n ? `rev ${n}` : 'no revision';
+}
+
+// trafficText is the list's traffic column: "20% / 20%" (set / actual weight) for
+// canary; "active rev 1 · preview rev 2" for blue-green.
+export function trafficText(r: RolloutView): string {
+  const bg = r.blueGreen;
+  if (!bg) return `${weightText(r.setWeight)} / ${weightText(r.actualWeight)}`;
+  const active = `active ${rev(bg.activeRevision)}`;
+  return bg.previewService ? `${active} · preview ${rev(bg.previewRevision)}` : active;
+}
+
 // statusLine says in a few words why a rollout is where it is.
 export function statusLine(r: RolloutView): string {
   if (r.aborted) return r.message || 'aborted';
   if (r.paused) return 'paused by the user (spec.paused)';
+  const bg = r.blueGreen;
+  if (bg && r.pauseReasons.includes('BlueGreenPause')) {
+    const where = bg.previewService ? ` on preview ${bg.previewService}` : '';
+    return `paused: BlueGreenPause — revision ${bg.previewRevision || '?'} is up${where}; active ${bg.activeService} stays on revision ${bg.activeRevision || '?'} until promoted`;
+  }
   if (r.pauseReasons.length > 0) return `paused: ${r.pauseReasons.join(', ')}`;
   return r.message || '';
 }
@@ -32,6 +64,7 @@ export function ago(iso: string | undefined, now: Date): string {
 // actionsFor is which actions make sense now; the server decides in the end.
 export function actionsFor(r: RolloutView): Set<string> {
   const a = new Set<string>(['restart']);
+  if (r.blueGreen) return blueGreenActions(r, a);
   const inFlight = r.step !== null && r.step < r.steps.length && !r.aborted;
   if (r.aborted) a.add('retry');
   if (inFlight || r.pauseReasons.length > 0) {
@@ -40,6 +73,20 @@ export function actionsFor(r: RolloutView): Set<string> {
     a.add('abort');
   }
   if (r.phase === 'Progressing' || r.phase === 'Paused') a.add('abort');
+  a.add(r.paused ? 'resume' : 'pause');
+  return a;
+}
+
+// blueGreenActions: promote ends the BlueGreenPause; promote full and abort while a new
+// revision is in flight; retry once aborted.
+function blueGreenActions(r: RolloutView, a: Set<string>): Set<string> {
+  const stage = r.blueGreen?.stage;
+  if (r.aborted) a.add('retry');
+  if (!r.aborted && stage !== 'stable') {
+    a.add('promote-full');
+    a.add('abort');
+    if (r.pauseReasons.length > 0 || r.paused) a.add('promote');
+  }
   a.add(r.paused ? 'resume' : 'pause');
   return a;
 }

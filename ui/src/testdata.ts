@@ -25,6 +25,7 @@ export function rollout(over: Partial<RolloutView> = {}): RolloutView {
     actualWeight: 0,
     headerRoutes: [],
     revisions: [],
+    blueGreen: null,
     analysisRuns: [],
     events: [],
     conditions: [],

@@ -20,6 +20,7 @@ export interface RolloutView {
   actualWeight: number | null;
   headerRoutes: HeaderRoute[];
   revisions: RevisionView[];
+  blueGreen: BlueGreenView | null;
   analysisRuns: AnalysisView[];
   events: EventView[];
   conditions: ConditionView[];
@@ -61,12 +62,39 @@ export interface RevisionView {
   revision: string;
   replicaSet: string;
   hash: string;
-  role: 'stable' | 'canary' | 'old';
+  role: 'stable' | 'canary' | 'new' | 'old';
+  services: string[]; // blue-green: 'active', 'preview'
   images: string[];
   desired: number;
   ready: number;
   available: number;
   pods: PodView[];
+}
+
+// A blue-green rollout's Services and promotion (view_bluegreen.go).
+export interface BlueGreenView {
+  activeService: string;
+  previewService?: string;
+  activeRevision: string;
+  previewRevision: string;
+  activeSelector?: string;
+  previewSelector?: string;
+  stage: string;
+  stages: StageView[];
+  prePromotion?: RunRef;
+  postPromotion?: RunRef;
+}
+
+export interface StageView {
+  name: string;
+  text: string;
+  state: 'done' | 'current' | 'pending';
+}
+
+export interface RunRef {
+  name: string;
+  phase: string;
+  message?: string;
 }
 
 export interface PodView {
@@ -77,6 +105,7 @@ export interface PodView {
 
 export interface AnalysisView {
   name: string;
+  type?: string; // the rollout-type label: PrePromotion, PostPromotion, Step, Background
   phase: string;
   message?: string;
   started?: string;

@@ -129,6 +129,43 @@ async function scenario(ctx, result) {
   await ro.close();
 }
 
+// blueGreen: Rollout "web" is blue-green, paused before promotion with revision 1 on the
+// active Service and revision 2 on the preview; Promote must switch active to revision 2
+// in the open page, without a reload.
+async function blueGreen(ctx, result) {
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  const cards = async () => (await page.locator('.revision h3').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+
+  await page.goto(url.href);
+  const row = page.getByTestId(`row-${ns}/web`);
+  await row.filter({ hasText: 'Paused' }).waitFor({ timeout: long });
+  result.listRow = (await row.innerText()).replace(/\s+/g, ' ').trim();
+  await page.screenshot({ path: `${shots}/list-bluegreen.png` });
+
+  await row.getByRole('link', { name: 'web' }).click();
+  await waitText(page, 'active-revision', 'revision 1', long);
+  await waitText(page, 'preview-revision', 'revision 2', long);
+  await waitText(page, 'stage', 'paused', long);
+  result.statusLine = await page.getByTestId('status-line').innerText();
+  result.currentStage = await page.locator('[aria-current="step"]').innerText();
+  result.timelines = await page.getByTestId('timeline').count();
+  result.weights = await page.getByTestId('actual-weight').count();
+  result.revisionsPaused = await cards();
+  await page.evaluate(() => { window.__serinSamePage = true; });
+  await page.screenshot({ path: `${shots}/detail-bluegreen-paused.png`, fullPage: true });
+
+  log('promote');
+  await page.getByRole('button', { name: 'Promote', exact: true }).click();
+  await page.getByRole('button', { name: 'Confirm promote' }).click();
+  await waitText(page, 'active-revision', 'revision 2', long);
+  result.promoteFeedback = await page.getByTestId('action-feedback').innerText();
+  await waitText(page, 'stage', 'stable', long);
+  result.revisionsPromoted = await cards();
+  result.samePageAfterPromote = await page.evaluate(() => window.__serinSamePage === true);
+  await page.screenshot({ path: `${shots}/detail-bluegreen-promoted.png`, fullPage: true });
+}
+
 // reconnect: the test stops the dashboard under the open page and starts another on the
 // same port; the page must say so and come back live by itself, without a reload.
 async function reconnect(ctx, result) {
@@ -162,6 +199,8 @@ async function main() {
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     if (env.MODE === 'forbidden') {
       await forbidden(ctx, result);
+    } else if (env.MODE === 'bluegreen') {
+      await blueGreen(ctx, result);
     } else if (env.MODE === 'reconnect') {
       await reconnect(ctx, result);
     } else {

@@ -185,6 +185,14 @@ func checkRefusals(t *testing.T, e *framework.Env, d, readOnly *dashboardProc) {
 // runBrowser runs browser.cjs with node and playwright-core from ui/node_modules.
 func runBrowser(t *testing.T, e *framework.Env, vars map[string]string) browserResult {
 	t.Helper()
+	var res browserResult
+	runBrowserInto(t, e, vars, &res)
+	return res
+}
+
+// runBrowserInto runs browser.cjs and decodes what it printed into res.
+func runBrowserInto(t *testing.T, e *framework.Env, vars map[string]string, res any) {
+	t.Helper()
 	if _, err := os.Stat("/usr/bin/chromium"); err != nil {
 		t.Fatalf("no /usr/bin/chromium (%v): run `make ui-deps`", err)
 	}
@@ -204,9 +212,7 @@ func runBrowser(t *testing.T, e *framework.Env, vars map[string]string) browserR
 	if err != nil {
 		t.Fatalf("browser.cjs: %v\nstdout: %s", err, out)
 	}
-	var res browserResult
-	if err := json.Unmarshal(out, &res); err != nil {
+	if err := json.Unmarshal(out, res); err != nil {
 		t.Fatalf("browser.cjs printed %q: %v", out, err)
 	}
-	return res
 }

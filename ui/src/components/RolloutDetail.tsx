@@ -3,6 +3,7 @@ import type { RolloutView, Session } from '../types';
 import { ActionBar } from './ActionBar';
 import { MetricChart } from './MetricChart';
 import { Phase } from './Phase';
+import { Promotion, PromotionFacts } from './Promotion';
 
 export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; session: Session }) {
   const now = new Date();
@@ -27,14 +28,7 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
             <dt>Strategy</dt>
             <dd>{r.strategy.kind}{r.strategy.trafficRouting ? ` · ${r.strategy.trafficRouting}` : ''}</dd>
             {r.strategy.stableService && (<><dt>Services</dt><dd>stable {r.strategy.stableService} · canary {r.strategy.canaryService}</dd></>)}
-            <dt>Step</dt>
-            <dd data-testid="step">{stepText(r)}</dd>
-            <dt>Weight</dt>
-            <dd>
-              set <span data-testid="set-weight">{weightText(r.setWeight)}</span> · actual{' '}
-              <span data-testid="actual-weight">{weightText(r.actualWeight)}</span>
-              <WeightBar set={r.setWeight} actual={r.actualWeight} />
-            </dd>
+            {r.blueGreen ? <PromotionFacts rollout={r} /> : <CanaryFacts rollout={r} />}
             <dt>Replicas</dt>
             <dd>{r.replicas.ready} ready of {r.replicas.desired} · {r.replicas.updated} updated</dd>
             <dt>Images</dt>
@@ -42,6 +36,7 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
           </dl>
         </section>
 
+        {r.blueGreen ? <Promotion rollout={r} /> : (
         <section aria-labelledby="steps-title" className="card">
           <h2 id="steps-title">Steps</h2>
           {r.steps.length === 0 ? <p>No steps.</p> : (
@@ -71,6 +66,7 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
             </>
           )}
         </section>
+        )}
       </div>
 
       <section aria-labelledby="revisions-title" className="card">
@@ -80,6 +76,11 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
             <div key={rev.replicaSet} className={`revision ${rev.role}`} data-testid={`revision-${rev.role}`}>
               <h3>
                 Revision {rev.revision || '?'} <span className={`badge role-${rev.role}`}>{rev.role}</span>
+                {rev.services.map((svc) => (
+                  <span key={svc}>
+                    {' '}<span className={`badge service-${svc}`} data-testid={`${svc}-badge`}>{svc}</span>
+                  </span>
+                ))}
               </h3>
               <p className="rs">ReplicaSet {rev.replicaSet} · {rev.images.join(', ')}</p>
               <p>{rev.available} available of {rev.desired}</p>
@@ -103,7 +104,7 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
         {r.analysisRuns.map((run) => (
           <div key={run.name} className="run">
             <h3>
-              {run.name} <Phase phase={run.phase} />
+              {run.name} {run.type && <span className="run-type">{run.type}</span>} <Phase phase={run.phase} />
             </h3>
             {run.message && <p>{run.message}</p>}
             <div className="metrics">
@@ -145,5 +146,20 @@ function WeightBar({ set, actual }: { set: number | null; actual: number | null 
       {set ? <div className="set" style={{ width: `${set}%` }} /> : null}
       {actual ? <div className="actual" style={{ width: `${actual}%` }} /> : null}
     </div>
+  );
+}
+
+function CanaryFacts({ rollout: r }: { rollout: RolloutView }) {
+  return (
+    <>
+      <dt>Step</dt>
+      <dd data-testid="step">{stepText(r)}</dd>
+      <dt>Weight</dt>
+      <dd>
+        set <span data-testid="set-weight">{weightText(r.setWeight)}</span> · actual{' '}
+        <span data-testid="actual-weight">{weightText(r.actualWeight)}</span>
+        <WeightBar set={r.setWeight} actual={r.actualWeight} />
+      </dd>
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { applyFilter, namespaces, PHASES, type Filter } from '../filter';
-import { stepText, weightText } from '../format';
+import { progressText, trafficText } from '../format';
 import { rolloutHref } from '../route';
 import type { Rollouts } from '../store';
 import { Phase } from './Phase';
@@ -57,8 +57,8 @@ export function RolloutList({ rollouts, loaded }: { rollouts: Rollouts; loaded: 
                 <th scope="col">Name</th>
                 <th scope="col">Namespace</th>
                 <th scope="col">Phase</th>
-                <th scope="col">Step</th>
-                <th scope="col">Weight (set / actual)</th>
+                <th scope="col">Step / stage</th>
+                <th scope="col">Traffic (weight set / actual, or active · preview)</th>
                 <th scope="col">Ready</th>
                 <th scope="col">Images</th>
               </tr>
@@ -73,10 +73,8 @@ export function RolloutList({ rollouts, loaded }: { rollouts: Rollouts; loaded: 
                   <td>
                     <Phase phase={r.phase} />
                   </td>
-                  <td>{stepText(r)}</td>
-                  <td>
-                    {weightText(r.setWeight)} / {weightText(r.actualWeight)}
-                  </td>
+                  <td>{progressText(r)}</td>
+                  <td>{trafficText(r)}</td>
                   <td>
                     {r.replicas.ready}/{r.replicas.desired}
                   </td>
