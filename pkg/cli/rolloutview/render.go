@@ -76,13 +76,16 @@ func Render(w io.Writer, v View, now time.Time, st Style) error {
 	if v.ActualWeight != nil {
 		field("  ActualWeight", fmt.Sprint(*v.ActualWeight))
 	}
+	if v.BlueGreen != nil {
+		renderBlueGreen(field, v.BlueGreen, now)
+	}
+	stableRole, newRole := "stable", "canary"
+	if v.BlueGreen != nil {
+		newRole = v.BlueGreen.newImageRole(v.Revisions)
+	}
 	images := ""
 	for _, img := range v.StableImages {
-		images += fmt.Sprintf("%s (stable)\n%16s", img, "")
-	}
-	newRole := "canary"
-	if v.Strategy == "BlueGreen" {
-		newRole = "preview"
+		images += fmt.Sprintf("%s (%s)\n%16s", img, stableRole, "")
 	}
 	for _, img := range v.CanaryImages {
 		images += fmt.Sprintf("%s (%s)\n%16s", img, newRole, "")
@@ -137,7 +140,11 @@ func renderTree(b *strings.Builder, v View, now time.Time, st Style) {
 			if j == len(rev.AnalysisRuns)-1 {
 				ab, ai = "└─", "   "
 			}
-			rows = append(rows, row{tree: indent + ab + " " + ar.Name, kind: "AnalysisRun", status: ar.Phase, info: ar.Message})
+			info := ar.Message
+			if ar.Type != "" {
+				info = strings.TrimSuffix(ar.Type+": "+ar.Message, ": ")
+			}
+			rows = append(rows, row{tree: indent + ab + " " + ar.Name, kind: "AnalysisRun", status: ar.Phase, info: info})
 			for k, m := range ar.Metrics {
 				mb := "├─"
 				if k == len(ar.Metrics)-1 {

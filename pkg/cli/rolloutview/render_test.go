@@ -103,20 +103,18 @@ func TestRenderGolden(t *testing.T) {
 		Pods:         []*corev1.Pod{pod(stable, "s1", true, time.Hour), pod(stable, "s2", true, time.Hour), pod(stable, "s3", true, time.Hour), pod(stable, "s4", true, time.Hour), pod(canary, "c1", true, 3*time.Minute)},
 		AnalysisRuns: []*v1alpha1.AnalysisRun{ar},
 	}
-	bg := rollout(v1alpha1.RolloutPhasePaused, 0)
-	bg.Spec.Strategy = v1alpha1.RolloutStrategy{BlueGreen: &v1alpha1.BlueGreenStrategy{ActiveService: "web", PreviewService: "web-preview"}}
-	bg.Status.CurrentStepIndex, bg.Status.Canary.Weights, bg.Status.Message = nil, nil, "BlueGreenPause"
-	blueGreen := &Snapshot{Rollout: bg, ReplicaSets: []*appsv1.ReplicaSet{stable, canary}, Pods: paused.Pods}
 	unobserved := &Snapshot{Rollout: rollout(v1alpha1.RolloutPhaseHealthy, 0)}
 	unobserved.Rollout.Generation = 3
 	tests := map[string]struct {
 		snap  *Snapshot
 		style Style
 	}{
-		"paused":       {paused, Style{}},
-		"paused-color": {paused, Style{Color: true}},
-		"unobserved":   {unobserved, Style{}},
-		"bluegreen":    {blueGreen, Style{}},
+		"paused":             {paused, Style{}},
+		"paused-color":       {paused, Style{Color: true}},
+		"unobserved":         {unobserved, Style{}},
+		"bluegreen-paused":   {blueGreenPaused(), Style{}},
+		"bluegreen-switched": {blueGreenSwitched(), Style{}},
+		"bluegreen-stable":   {blueGreenStable(), Style{}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

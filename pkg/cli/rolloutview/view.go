@@ -28,6 +28,8 @@ type View struct {
 	// CanaryImages are those of the revision being rolled out (blue-green: the preview).
 	CanaryImages []string `json:"canaryImages,omitempty"`
 	Replicas     Replicas `json:"replicas"`
+	// BlueGreen is set for a blue-green rollout (which has no step or weights).
+	BlueGreen *BlueGreen `json:"blueGreen,omitempty"`
 	// Revisions are newest first.
 	Revisions []Revision `json:"revisions,omitempty"`
 	// Created is the Rollout's creation time, for its age.
@@ -46,8 +48,11 @@ type Replicas struct {
 // Revision is one revision of the template: its ReplicaSet, pods and AnalysisRuns.
 type Revision struct {
 	Number int64 `json:"number"`
-	// Roles are "stable", or "canary" (blue-green: "preview") for the revision being
-	// rolled out.
+	// Hash is the ReplicaSet's pod template hash.
+	Hash string `json:"hash,omitempty"`
+	// Roles are, for a canary, "stable" or "canary" (the revision being rolled out); for
+	// blue-green any of "stable", "active", "preview" (the Services selecting it), or "new"
+	// for the new revision before a Service selects it.
 	Roles        []string      `json:"roles,omitempty"`
 	ReplicaSet   ReplicaSet    `json:"replicaSet"`
 	Pods         []Pod         `json:"pods,omitempty"`
@@ -76,8 +81,11 @@ type Pod struct {
 
 // AnalysisRun is one run's verdict and the latest measurement of each metric.
 type AnalysisRun struct {
-	Name    string   `json:"name"`
-	Phase   string   `json:"phase"`
+	Name  string `json:"name"`
+	Phase string `json:"phase"`
+	// Type is the run's rollout-type label: PrePromotion, PostPromotion (blue-green), or a
+	// canary run type; "" without the label.
+	Type    string   `json:"type,omitempty"`
 	Message string   `json:"message,omitempty"`
 	Metrics []Metric `json:"metrics,omitempty"`
 }
@@ -121,15 +129,14 @@ func New(s *Snapshot) View {
 	for _, rs := range s.ReplicaSets {
 		v.Revisions = append(v.Revisions, newRevision(s, rs))
 	}
-	for _, r := range v.Revisions {
-		for _, role := range r.Roles {
-			images := imagesOf(s, r.ReplicaSet.Name)
-			if role == "stable" {
-				v.StableImages = images
-			} else {
-				v.CanaryImages = images
-			}
-		}
+	if r := v.revisionByHash(st.StableRS); r != nil {
+		v.StableImages = imagesOf(s, r.ReplicaSet.Name)
+	}
+	if r := v.revisionByHash(st.CurrentPodHash); r != nil && st.CurrentPodHash != st.StableRS {
+		v.CanaryImages = imagesOf(s, r.ReplicaSet.Name)
+	}
+	if ro.Spec.Strategy.BlueGreen != nil {
+		blueGreenHeader(&v, ro)
 	}
 	return v
 }
@@ -170,6 +177,7 @@ func newRevision(s *Snapshot, rs *appsv1.ReplicaSet) Revision {
 	hash := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
 	r := Revision{
 		Number: revision(rs),
+		Hash:   hash,
 		ReplicaSet: ReplicaSet{
 			Name: rs.Name, Current: rs.Status.Replicas, Ready: rs.Status.ReadyReplicas,
 			Available: rs.Status.AvailableReplicas, Created: rs.CreationTimestamp.Time,
@@ -178,11 +186,14 @@ func newRevision(s *Snapshot, rs *appsv1.ReplicaSet) Revision {
 	if rs.Spec.Replicas != nil {
 		r.ReplicaSet.Desired = *rs.Spec.Replicas
 	}
-	if hash != "" && hash == st.StableRS {
-		r.Roles = append(r.Roles, "stable")
-	}
-	if hash != "" && hash == st.CurrentPodHash && hash != st.StableRS {
-		r.Roles = append(r.Roles, newRole(s.Rollout))
+	switch {
+	case s.Rollout.Spec.Strategy.BlueGreen != nil:
+		r.Roles = blueGreenRoles(s.Rollout, hash)
+	case hash == "":
+	case hash == st.StableRS:
+		r.Roles = append(r.Roles, RoleStable)
+	case hash == st.CurrentPodHash:
+		r.Roles = append(r.Roles, "canary")
 	}
 	for _, pod := range s.Pods {
 		if ref := metaControllerUID(pod); ref == string(rs.UID) {
@@ -195,15 +206,6 @@ func newRevision(s *Snapshot, rs *appsv1.ReplicaSet) Revision {
 		}
 	}
 	return r
-}
-
-// newRole is what the revision being rolled out is called: the canary, or (blue-green)
-// the preview.
-func newRole(ro *v1alpha1.Rollout) string {
-	if ro.Spec.Strategy.BlueGreen != nil {
-		return "preview"
-	}
-	return "canary"
 }
 
 func imagesOf(s *Snapshot, rsName string) []string {
@@ -254,7 +256,7 @@ func podReady(pod *corev1.Pod) bool {
 }
 
 func newAnalysisRun(ar *v1alpha1.AnalysisRun) AnalysisRun {
-	out := AnalysisRun{Name: ar.Name, Phase: string(ar.Status.Phase), Message: ar.Status.Message}
+	out := AnalysisRun{Name: ar.Name, Phase: string(ar.Status.Phase), Type: ar.Labels[plan.LabelRunType], Message: ar.Status.Message}
 	if out.Phase == "" {
 		out.Phase = "Pending"
 	}
