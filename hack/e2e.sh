@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make e2e: the end-to-end suite against the real local control plane.
 #
-#   hack/e2e.sh [go test flags...]     e.g. hack/e2e.sh -run TestCluster/group/RBAC
+#   hack/e2e.sh [go test flags...] [./test/e2e/<package>...]
+#                                     e.g. hack/e2e.sh -run TestBlueGreen ./test/e2e/canary
 #
 # Builds the control plane first if needed (hack/kube-bin.sh; cached after the first run).
 # Each test package starts its own cluster (test/e2e/framework); logs and failure dumps go
@@ -48,4 +49,12 @@ if [[ ${SERIN_E2E_KEEP_CLUSTER:-} != 1 ]]; then
 	trap sweep EXIT
 fi
 
-go test -tags e2e -count=1 -timeout 60m -v "$@" ./test/e2e/...
+# Packages named among the arguments (./test/e2e/canary) run alone; otherwise all of them.
+pkgs=(./test/e2e/...)
+for a in "$@"; do
+	if [[ $a == ./* ]]; then
+		pkgs=()
+		break
+	fi
+done
+go test -tags e2e -count=1 -timeout 60m -v "$@" "${pkgs[@]}"

@@ -4,37 +4,15 @@ import (
 	"fmt"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
 )
-
-// DescribeStep is a canary step in a few words: "setWeight 20", "pause 30s", "pause".
-func DescribeStep(s *v1alpha1.CanaryStep) string {
-	switch {
-	case s.SetWeight != nil:
-		return fmt.Sprintf("setWeight %d", *s.SetWeight)
-	case s.Pause != nil && s.Pause.Duration != nil:
-		return "pause " + s.Pause.Duration.String()
-	case s.Pause != nil:
-		return "pause"
-	case s.SetCanaryScale != nil && s.SetCanaryScale.Replicas != nil:
-		return fmt.Sprintf("setCanaryScale replicas %d", *s.SetCanaryScale.Replicas)
-	case s.SetCanaryScale != nil && s.SetCanaryScale.Weight != nil:
-		return fmt.Sprintf("setCanaryScale weight %d", *s.SetCanaryScale.Weight)
-	case s.SetCanaryScale != nil:
-		return "setCanaryScale matchTrafficWeight"
-	case s.SetHeaderRoute != nil:
-		return "setHeaderRoute " + s.SetHeaderRoute.Name
-	case s.Analysis != nil:
-		return "analysis"
-	}
-	return "step"
-}
 
 // StepAt is "step 3/6 (setWeight 50)" for index 2, or "the end of the steps" past them.
 func StepAt(steps []v1alpha1.CanaryStep, idx int32) string {
 	if idx < 0 || int(idx) >= len(steps) {
 		return "the end of the steps"
 	}
-	return fmt.Sprintf("step %d/%d (%s)", idx+1, len(steps), DescribeStep(&steps[idx]))
+	return fmt.Sprintf("step %d/%d (%s)", idx+1, len(steps), plan.DescribeStep(&steps[idx]))
 }
 
 // stepIndex is status.currentStepIndex, 0 when unset.

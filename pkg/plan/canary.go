@@ -217,7 +217,7 @@ func (p *planner) canaryProgress() {
 		return
 	}
 	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
-		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
+		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
 		idx++
 		s.CurrentStepIndex = int32p(idx)
 		s.Canary.CurrentStepAnalysisRunStatus = nil
@@ -228,7 +228,7 @@ func (p *planner) canaryProgress() {
 		}
 		if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
 			if p.pauseStep(c.Steps[idx].Pause) {
-				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx])))
+				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
 				s.CurrentStepIndex = int32p(idx + 1)
 			}
 		}

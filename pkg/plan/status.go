@@ -152,7 +152,7 @@ func (p *planner) progressMessage() string {
 	idx := clampIndex(p.status.CurrentStepIndex, len(c.Steps))
 	switch {
 	case int(idx) < len(c.Steps):
-		return fmt.Sprintf("step %d/%d: %s", idx+1, len(c.Steps), describeStep(&c.Steps[idx]))
+		return fmt.Sprintf("step %d/%d: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx]))
 	default:
 		return "waiting for the new revision to be fully available"
 	}

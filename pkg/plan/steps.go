@@ -90,7 +90,9 @@ func StepsHash(steps []v1alpha1.CanaryStep) string {
 	return rand.SafeEncodeString(strconv.FormatUint(uint64(h.Sum32()), 10))
 }
 
-func describeStep(s *v1alpha1.CanaryStep) string {
+// DescribeStep is a canary step in a few words: "setWeight 20", "pause 30s", "pause"
+// (events, status messages, the plugin and its preview all say it so).
+func DescribeStep(s *v1alpha1.CanaryStep) string {
 	switch {
 	case s.SetWeight != nil:
 		return fmt.Sprintf("setWeight %d", *s.SetWeight)

@@ -7,7 +7,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 )
@@ -285,5 +284,5 @@ func StepDescription(ro *v1alpha1.Rollout) string {
 	if c == nil || ro.Status.CurrentStepIndex == nil || int(*ro.Status.CurrentStepIndex) >= len(c.Steps) {
 		return ""
 	}
-	return actions.DescribeStep(&c.Steps[*ro.Status.CurrentStepIndex])
+	return plan.DescribeStep(&c.Steps[*ro.Status.CurrentStepIndex])
 }

@@ -10,7 +10,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 )
@@ -99,7 +98,7 @@ func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
 
 func ptr[T any](v T) *T { return &v }
 
-func describe(s *v1alpha1.CanaryStep) string { return actions.DescribeStep(s) }
+func describe(s *v1alpha1.CanaryStep) string { return plan.DescribeStep(s) }
 
 // CRDDefaults fills in the defaults the Rollout CRD's schema gives a pod template (the
 // API server applies them on create, and the revision hash covers them): a container

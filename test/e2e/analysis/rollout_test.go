@@ -11,8 +11,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/test/e2e/framework"
@@ -55,23 +53,11 @@ spec:
 %s`, image, bg, steps)
 }
 
-func setImage(e *framework.Env, image string) {
-	e.T.Helper()
-	e.Kubectl("patch", "rollout", "web", "--type=json",
-		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
-}
+func setImage(e *framework.Env, image string) { e.T.Helper(); e.SetImage("web", image) }
 
 func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	e.T.Helper()
-	var last v1alpha1.Rollout
-	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
-		last = v1alpha1.Rollout{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
-			return false, err
-		}
-		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
-	})
-	return &last
+	return e.WaitRollout("web", what, cond)
 }
 
 func atStep(e *framework.Env, phase v1alpha1.RolloutPhase, idx int32) *v1alpha1.Rollout {
@@ -244,46 +230,13 @@ func metaList(selector string) metav1.ListOptions { return metav1.ListOptions{La
 // blueGreenRollout is Rollout "web" (2 replicas) with active and preview Services, whose
 // pre- or post-promotion analysis (field) uses the success-rate template.
 func blueGreenRollout(e *framework.Env, image, field string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: web-active}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-preview}
-spec:
-  selector: {app: web}
-  ports: [{port: 80}]
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-  strategy:
-    blueGreen:
-      activeService: web-active
-      previewService: web-preview
-      scaleDownDelaySeconds: 300
+	return framework.BlueGreenApp(image, 2, fmt.Sprintf(`      scaleDownDelaySeconds: 300
       %s:
         templates: [{templateName: success-rate}]
         args:
         - {name: app, value: %q}
         - {name: prometheus, value: %q}
-`, image, field, e.Namespace, prom.URL)
+`, field, e.Namespace, prom.URL))
 }
 
 func activeHash(e *framework.Env) string {

@@ -4,7 +4,6 @@ package canary
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -19,46 +18,7 @@ import (
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
-// blueGreenApp is Rollout "web" (2 replicas) with active and preview Services and this
-// blueGreen strategy (fields indented 6).
-func blueGreenApp(image, strategy string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata:
-  name: web-active
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-preview
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-  strategy:
-    blueGreen:
-      activeService: web-active
-      previewService: web-preview
-%s`, image, strategy)
-}
+func blueGreenApp(image, strategy string) string { return framework.BlueGreenApp(image, 2, strategy) }
 
 // waitSelects waits until the Service selects the revision running image.
 func waitSelects(e *framework.Env, svc, image string) {

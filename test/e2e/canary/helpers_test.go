@@ -98,41 +98,13 @@ spec:
 %s`, image, strategy, steps)
 }
 
-// setImage changes the Rollout's image the way a user does.
-func setImage(e *framework.Env, image string) {
-	e.T.Helper()
-	e.Kubectl("patch", "rollout", "web", "--type=json",
-		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image))
-}
-
-// statusPatch merge-patches the Rollout's status subresource: what `kubectl serin
-// promote/abort/retry` will do.
-func statusPatch(e *framework.Env, patch string) {
-	e.T.Helper()
-	e.Kubectl("patch", "rollout", "web", "--subresource=status", "--type=merge", "-p", patch)
-}
-
-func promote(e *framework.Env) { statusPatch(e, `{"status":{"pauseConditions":null}}`) }
-
-// waitRollout waits until the Rollout "web" satisfies cond.
+// setImage, promote and waitRollout act on Rollout "web" (see framework.Env).
+func setImage(e *framework.Env, image string)    { e.T.Helper(); e.SetImage("web", image) }
+func statusPatch(e *framework.Env, patch string) { e.T.Helper(); e.PatchStatus("web", patch) }
+func promote(e *framework.Env)                   { statusPatch(e, `{"status":{"pauseConditions":null}}`) }
 func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	e.T.Helper()
-	return waitRolloutNamed(e, "web", what, cond)
-}
-
-// waitRolloutNamed waits until the Rollout name has observed its generation and
-// satisfies cond.
-func waitRolloutNamed(e *framework.Env, name, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
-	e.T.Helper()
-	var last v1alpha1.Rollout
-	e.Then().Object(framework.Rollouts, name, what, func(o *unstructured.Unstructured) (bool, error) {
-		last = v1alpha1.Rollout{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
-			return false, err
-		}
-		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
-	})
-	return &last
+	return e.WaitRollout("web", what, cond)
 }
 
 // atPause waits for the rollout to be Paused at step idx.

@@ -235,12 +235,12 @@ func TestArgoManifestApplies(t *testing.T) {
 	canaryIngress := name + "-" + canary.TrafficRouting.Nginx.StableIngress + "-canary"
 
 	e.Given().Apply(manifest)
-	waitRolloutNamed(e, name, "Healthy", func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
+	e.WaitRollout(name, "Healthy", func(ro *v1alpha1.Rollout) bool { return ro.Status.Phase == v1alpha1.RolloutPhaseHealthy })
 	waitReplicasOf(e, selector, map[string]int32{oldImage: replicas})
 
 	e.Kubectl("patch", "rollout", name, "--type=json",
 		"-p", fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, newImage))
-	waitRolloutNamed(e, name, fmt.Sprintf("Paused at step %d", pauseAt), func(ro *v1alpha1.Rollout) bool {
+	e.WaitRollout(name, fmt.Sprintf("Paused at step %d", pauseAt), func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Phase == v1alpha1.RolloutPhasePaused && ro.Status.CurrentStepIndex != nil && *ro.Status.CurrentStepIndex == pauseAt
 	})
 	waitCanaryWeight(e, canaryIngress, int(weight))

@@ -3,7 +3,6 @@
 package dashboard
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,41 +16,7 @@ import (
 // blueGreenApp is Rollout "web" (2 replicas, blue-green with manual promotion and a
 // preview of 1 pod) with its active and preview Services.
 func blueGreenApp(image string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: web-active}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-preview}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-  strategy:
-    blueGreen:
-      activeService: web-active
-      previewService: web-preview
-      autoPromotionEnabled: false
-      previewReplicaCount: 1
-`, image)
+	return framework.BlueGreenApp(image, 2, "      autoPromotionEnabled: false\n      previewReplicaCount: 1\n")
 }
 
 // blueGreenSeen is what browser.cjs saw of the blue-green rollout.

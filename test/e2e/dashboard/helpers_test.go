@@ -17,9 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
@@ -89,15 +86,7 @@ spec:
 // waitRollout waits until Rollout "web" has observed its generation and satisfies cond.
 func waitRollout(e *framework.Env, what string, cond func(*v1alpha1.Rollout) bool) *v1alpha1.Rollout {
 	e.T.Helper()
-	var last v1alpha1.Rollout
-	e.Then().Object(framework.Rollouts, "web", what, func(o *unstructured.Unstructured) (bool, error) {
-		last = v1alpha1.Rollout{}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &last); err != nil {
-			return false, err
-		}
-		return last.Status.ObservedGeneration == last.Generation && cond(&last), nil
-	})
-	return &last
+	return e.WaitRollout("web", what, cond)
 }
 
 // addAnalysisRun creates an AnalysisRun owned by Rollout "web" with three measurements of
