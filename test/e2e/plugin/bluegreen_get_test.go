@@ -15,10 +15,10 @@ import (
 )
 
 // blueGreenSmallPreview is Rollout web (2 replicas) with manual promotion and a preview of
-// one replica, behind Services web-active and web-preview.
+// one replica, behind Services web-active and web-preview; the old revision goes down at
+// once after promotion.
 func blueGreenSmallPreview(image string) string {
-	return strings.Replace(strings.Replace(blueGreenApp(image), "replicas: 3", "replicas: 2", 1),
-		"autoPromotionEnabled: false", "autoPromotionEnabled: false\n      previewReplicaCount: 1", 1)
+	return framework.BlueGreenApp(image, 2, "      autoPromotionEnabled: false\n      previewReplicaCount: 1\n      scaleDownDelaySeconds: 0\n")
 }
 
 // `get rollout` of a blue-green rollout names the revision behind the active and the
