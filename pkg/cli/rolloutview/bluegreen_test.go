@@ -150,3 +150,61 @@ func TestBlueGreenView(t *testing.T) {
 		})
 	}
 }
+
+// The promotion state in words follows the status the plan writes at each stage.
+func TestBlueGreenPromotion(t *testing.T) {
+	tests := map[string]struct {
+		change func(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet)
+		want   string
+		roles2 string
+	}{
+		"coming up": {func(ro *v1alpha1.Rollout, newRS *appsv1.ReplicaSet) {
+			ro.Status.PauseConditions, ro.Status.ControllerPause = nil, false
+			ro.Status.BlueGreen = v1alpha1.BlueGreenStatus{ActiveSelector: "aaa", PreviewSelector: "aaa"}
+			newRS.Status.AvailableReplicas = 0
+		}, "new revision coming up (0 of 2 available)", "new"},
+		"pre-promotion analysis": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Status.PauseConditions, ro.Status.ControllerPause = nil, false
+			ro.Status.BlueGreen.PrePromotionAnalysisRunStatus.Status = v1alpha1.AnalysisPhaseRunning
+		}, "preview up (1 of 2 available), pre-promotion analysis running", "preview"},
+		"paused until promote": {func(*v1alpha1.Rollout, *appsv1.ReplicaSet) {},
+			"preview up (1 of 2 available), paused until promote", "preview"},
+		"auto-promotion pause": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Spec.Strategy.BlueGreen.AutoPromotionEnabled, ro.Spec.Strategy.BlueGreen.AutoPromotionSeconds = nil, 30
+		}, "preview up (1 of 2 available), paused: promotes 30s after the pause began", "preview"},
+		"spec.paused": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Spec.Paused, ro.Status.PauseConditions, ro.Status.ControllerPause = true, nil, false
+		}, "preview up (1 of 2 available), paused by spec.paused until resume", "preview"},
+		"scaling to full": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Status.PauseConditions, ro.Status.ControllerPause = nil, false
+			ro.Status.BlueGreen.ScaleUpPreviewCheckPoint = true
+		}, "promoting: new revision scaling to full (1 of 2 available), then active switches", "preview"},
+		"switched without post-promotion analysis": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Status.PauseConditions, ro.Status.ControllerPause = nil, false
+			ro.Status.BlueGreen.ActiveSelector = "bbb"
+		}, "switched: becoming stable", "active,preview"},
+		"aborted": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Status.PauseConditions, ro.Status.ControllerPause, ro.Status.Abort = nil, false, true
+			ro.Status.BlueGreen.PreviewSelector = "aaa"
+		}, "aborted: active back on the stable revision", "new"},
+		"no preview Service": {func(ro *v1alpha1.Rollout, _ *appsv1.ReplicaSet) {
+			ro.Spec.Strategy.BlueGreen.PreviewService, ro.Status.BlueGreen.PreviewSelector = "", ""
+		}, "new revision up (1 of 2 available), paused until promote", "new"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := blueGreenPaused()
+			tc.change(s.Rollout, s.ReplicaSets[1])
+			v := New(s.Owned())
+			if v.BlueGreen.Promotion != tc.want {
+				t.Errorf("promotion %q, want %q", v.BlueGreen.Promotion, tc.want)
+			}
+			if got := strings.Join(v.Revisions[0].Roles, ","); got != tc.roles2 {
+				t.Errorf("revision %d roles %q, want %q", v.Revisions[0].Number, got, tc.roles2)
+			}
+			if (v.BlueGreen.Preview == nil) != (s.Rollout.Spec.Strategy.BlueGreen.PreviewService == "") {
+				t.Errorf("preview %+v with previewService %q", v.BlueGreen.Preview, s.Rollout.Spec.Strategy.BlueGreen.PreviewService)
+			}
+		})
+	}
+}
