@@ -27,9 +27,9 @@ unit:
 e2e: kube-bin build tmux
 	hack/e2e.sh
 
-## bench: performance against the local control plane (filled by a later issue)
+## bench: performance against the local control plane (not written yet)
 bench:
-	@echo "make bench: not implemented yet — the benchmarks arrive with the controller issues" >&2; exit 1
+	@echo "make bench: not implemented yet; see the README section Performance for what was measured by hand" >&2; exit 1
 
 ## lint: go vet, gofmt, staticcheck
 lint:
