@@ -266,10 +266,9 @@ func (p *planner) stepAnalysis(idx int32, a *v1alpha1.RolloutAnalysis) bool {
 // finished runs beyond the history limits.
 func (p *planner) syncAnalysisRuns() {
 	inUse := map[string]bool{}
-	for _, st := range []*v1alpha1.RolloutAnalysisRunStatus{p.status.Canary.CurrentStepAnalysisRunStatus, p.status.Canary.CurrentBackgroundAnalysisRunStatus,
-		p.status.BlueGreen.PrePromotionAnalysisRunStatus, p.status.BlueGreen.PostPromotionAnalysisRunStatus} {
-		if st != nil {
-			inUse[st.Name] = true
+	for _, r := range p.runStatuses() {
+		if *r.st != nil {
+			inUse[(*r.st).Name] = true
 		}
 	}
 	var ok, notOK []*v1alpha1.AnalysisRun

@@ -69,21 +69,14 @@ func (p *planner) trackTemplate() {
 		p.normal(ReasonRollbackToStable, "Rolled back to the stable revision")
 	}
 	s.CurrentPodHash = p.revs.hash
-	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
-	s.PauseConditions, s.ControllerPause = nil, false
-	s.BlueGreen.ScaleUpPreviewCheckPoint = false
-	s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
+	p.resetUpdate()
 }
 
 // blueGreenStable: the template is the stable one; active and preview select it and
 // every other ReplicaSet goes down (a previous stable after its delay).
 func (p *planner) blueGreenStable() {
 	bg := p.ro.Spec.Strategy.BlueGreen
-	s := &p.status
-	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
-	s.PauseConditions, s.ControllerPause = nil, false
-	s.BlueGreen.ScaleUpPreviewCheckPoint = false
-	s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
+	p.resetUpdate()
 	stable := p.revs.stableRS
 	p.scale(stable, desiredReplicas(p.ro))
 	p.scaleDownOthers(nil)
@@ -98,16 +91,8 @@ func (p *planner) blueGreenStable() {
 // (0 keeps it up).
 func (p *planner) blueGreenAbort() {
 	bg := p.ro.Spec.Strategy.BlueGreen
-	s := &p.status
-	if s.AbortedAt == nil {
-		t := p.metaNow()
-		s.AbortedAt = &t
-		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
-	}
-	s.PauseConditions, s.ControllerPause = nil, false
-	s.BlueGreen.ScaleUpPreviewCheckPoint = false
-	s.BlueGreen.PrePromotionAnalysisRunStatus = keepFailed(s.BlueGreen.PrePromotionAnalysisRunStatus)
-	s.BlueGreen.PostPromotionAnalysisRunStatus = keepFailed(s.BlueGreen.PostPromotionAnalysisRunStatus)
+	p.markAborted()
+	p.status.BlueGreen.ScaleUpPreviewCheckPoint = false
 	p.scale(p.revs.stableRS, desiredReplicas(p.ro))
 	if delay := int32OrDefault(bg.AbortScaleDownDelaySeconds, defaultAbortScaleDownDelay); delay > 0 {
 		p.scaleDownAfter(p.revs.newRS, delay)
@@ -125,11 +110,7 @@ func (p *planner) blueGreenAbort() {
 func (p *planner) blueGreenProgress() {
 	bg := p.ro.Spec.Strategy.BlueGreen
 	s := &p.status
-	if s.AbortedAt != nil {
-		s.AbortedAt = nil // retry
-		s.BlueGreen.PrePromotionAnalysisRunStatus, s.BlueGreen.PostPromotionAnalysisRunStatus = nil, nil
-		p.normal(ReasonRetried, "Rollout retried")
-	}
+	p.retried("Rollout retried")
 	p.clearScaleDownDeadline(p.revs.newRS)
 	replicas := desiredReplicas(p.ro)
 	newRS, stableRS := p.revs.newRS, p.revs.stableRS

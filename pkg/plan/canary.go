@@ -55,9 +55,7 @@ func (p *planner) trackTemplateAndSteps() {
 		}
 		s.CurrentPodHash = p.revs.hash
 		s.CurrentStepIndex = int32p(0)
-		s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
-		s.PauseConditions, s.ControllerPause = nil, false
-		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
+		p.resetUpdate()
 	case s.CurrentStepHash != "" && s.CurrentStepHash != stepsHash && p.revs.hash != s.StableRS:
 		p.normal(ReasonStepsChanged, "The steps changed: starting them again from step 1")
 		s.CurrentStepIndex = int32p(0)
@@ -77,10 +75,8 @@ func (p *planner) canaryStable() {
 	s := &p.status
 	replicas := desiredReplicas(p.ro)
 	s.CurrentStepIndex = int32p(int32(len(c.Steps)))
-	s.Abort, s.AbortedAt, s.PromoteFull = false, nil, false
-	s.PauseConditions, s.ControllerPause = nil, false
 	// Promoted (or rolled back): no analysis runs on for this revision.
-	s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
+	p.resetUpdate()
 
 	stable := p.revs.stableRS
 	if c.TrafficRouting == nil {
@@ -100,16 +96,7 @@ func (p *planner) canaryStable() {
 // delay (at once without a router).
 func (p *planner) canaryAbort() {
 	c := p.ro.Spec.Strategy.Canary
-	s := &p.status
-	if s.AbortedAt == nil {
-		t := p.metaNow()
-		s.AbortedAt = &t
-		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
-	}
-	s.PauseConditions, s.ControllerPause = nil, false
-	// Runs still going are terminated; a failed one stays named: the message cites it.
-	s.Canary.CurrentStepAnalysisRunStatus = keepFailed(s.Canary.CurrentStepAnalysisRunStatus)
-	s.Canary.CurrentBackgroundAnalysisRunStatus = keepFailed(s.Canary.CurrentBackgroundAnalysisRunStatus)
+	p.markAborted()
 	replicas := desiredReplicas(p.ro)
 	stableHash := hashOf(p.revs.stableRS)
 
@@ -138,12 +125,8 @@ func (p *planner) canaryAbort() {
 func (p *planner) canaryProgress() {
 	c := p.ro.Spec.Strategy.Canary
 	s := &p.status
-	if s.AbortedAt != nil {
-		// abort was cleared: retry from the first step.
-		s.AbortedAt = nil
+	if p.retried("Rollout retried: running the steps again") {
 		s.CurrentStepIndex = int32p(0)
-		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
-		p.normal(ReasonRetried, "Rollout retried: running the steps again")
 	}
 	p.clearScaleDownDeadline(p.revs.newRS)
 
@@ -151,7 +134,7 @@ func (p *planner) canaryProgress() {
 	if s.PromoteFull {
 		// Every remaining step and analysis is skipped: runs still going are terminated.
 		idx = int32(len(c.Steps))
-		s.Canary.CurrentStepAnalysisRunStatus, s.Canary.CurrentBackgroundAnalysisRunStatus = nil, nil
+		p.clearRuns()
 	}
 	s.CurrentStepIndex = int32p(idx)
 	if !s.PromoteFull && p.analysisVerdicts(idx) {
@@ -325,15 +308,6 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)
 	s.ControllerPause = false
 	return true
-}
-
-// keepFailed keeps the status of a Failed or Error run (the abort message cites it) and
-// drops any other.
-func keepFailed(st *v1alpha1.RolloutAnalysisRunStatus) *v1alpha1.RolloutAnalysisRunStatus {
-	if st != nil && (st.Status == v1alpha1.AnalysisPhaseFailed || st.Status == v1alpha1.AnalysisPhaseError) {
-		return st
-	}
-	return nil
 }
 
 // trafficAfter is the split the router applies once this plan is applied.

@@ -70,12 +70,8 @@ func (p *planner) finishStatus(blocked string) {
 		}
 	case s.Abort:
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
-		for _, r := range []struct {
-			kind string
-			st   *v1alpha1.RolloutAnalysisRunStatus
-		}{{"step", s.Canary.CurrentStepAnalysisRunStatus}, {"background", s.Canary.CurrentBackgroundAnalysisRunStatus},
-			{"pre-promotion", s.BlueGreen.PrePromotionAnalysisRunStatus}, {"post-promotion", s.BlueGreen.PostPromotionAnalysisRunStatus}} {
-			if kind, st := r.kind, r.st; keepFailed(st) != nil {
+		for _, r := range p.runStatuses() {
+			if kind, st := r.kind, *r.st; keepFailed(st) != nil {
 				s.Message += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
 				if st.Message != "" {
 					s.Message += ": " + st.Message
