@@ -129,6 +129,9 @@ func (c *Controller) terminateAnalysisRun(ctx context.Context, ro *v1alpha1.Roll
 	if err != nil {
 		return err
 	}
+	if !ownedBy(cur, ro) {
+		return fmt.Errorf("terminate AnalysisRun %s: not owned by the rollout", name)
+	}
 	out, err := c.serin.SerinV1alpha1().AnalysisRuns(ro.Namespace).Patch(ctx, name, types.MergePatchType,
 		[]byte(`{"spec":{"terminate":true}}`), metav1.PatchOptions{})
 	if apierrors.IsNotFound(err) {
@@ -148,6 +151,9 @@ func (c *Controller) deleteAnalysisRun(ctx context.Context, ro *v1alpha1.Rollout
 	}
 	if err != nil {
 		return err
+	}
+	if !ownedBy(cur, ro) {
+		return fmt.Errorf("delete AnalysisRun %s: not owned by the rollout", name)
 	}
 	err = c.serin.SerinV1alpha1().AnalysisRuns(ro.Namespace).Delete(ctx, name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: &cur.UID}})

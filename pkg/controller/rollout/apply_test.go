@@ -349,3 +349,20 @@ func (f *fixture) analysisRun(name string) *v1alpha1.AnalysisRun {
 	must(f.t, err)
 	return run
 }
+
+// A run of that name that is not the Rollout's (cached under the same name) is never
+// terminated or deleted.
+func TestApplyLeavesForeignAnalysisRuns(t *testing.T) {
+	ro := testRollout("web", withNginx())
+	foreign := testRun(testRollout("other"), "web-abc-2-1", false)
+	foreign.OwnerReferences[0].UID = "someone-else"
+	for _, a := range []plan.Action{{TerminateAnalysisRun: ptr("web-abc-2-1")}, {DeleteAnalysisRun: ptr("web-abc-2-1")}} {
+		f := newFixture(t, []runtime.Object{ro.DeepCopy(), foreign.DeepCopy()})
+		if err := f.apply(ro, a); err == nil || !strings.Contains(err.Error(), "not owned") {
+			t.Errorf("%s: error %v, want not owned", describe(a), err)
+		}
+		if run := f.analysisRun("web-abc-2-1"); run == nil || run.Spec.Terminate {
+			t.Errorf("%s: the foreign run was changed: %+v", describe(a), run)
+		}
+	}
+}
