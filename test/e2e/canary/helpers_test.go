@@ -40,62 +40,13 @@ const (
 // and the stable Ingress, with the given image, steps (YAML list items, indented 6) and
 // extra canary-strategy fields (indented 6).
 func app(image, steps, extra string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata:
-  name: web-stable
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-canary
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: web.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend: {service: {name: web-stable, port: {name: http}}}
----
-%s`, rollout(image, steps, "      canaryService: web-canary\n      stableService: web-stable\n      trafficRouting:\n        nginx: {stableIngress: web}\n"+extra))
+	return framework.NginxCanaryApp(image, 4, extra, steps)
 }
 
 // rollout is the YAML of Rollout "web" with 4 replicas; strategy holds canary fields
 // (indented 6).
 func rollout(image, steps, strategy string) string {
-	return fmt.Sprintf(`apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 4
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-        ports: [{containerPort: 8080}]
-  strategy:
-    canary:
-%s      steps:
-%s`, image, strategy, steps)
+	return framework.RolloutWeb(image, 4, "    canary:\n"+strategy+"      steps:\n"+steps)
 }
 
 // setImage, promote and waitRollout act on Rollout "web" (see framework.Env).

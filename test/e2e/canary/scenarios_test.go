@@ -79,23 +79,7 @@ func TestCanaryScalePerStep(t *testing.T) {
 }
 
 // webServices are the stable and canary Services of "web".
-const webServices = `apiVersion: v1
-kind: Service
-metadata:
-  name: web-stable
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web-canary
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-`
+const webServices = framework.CanaryServices
 
 // Two stable Ingresses (one with two hosts) get a canary Ingress each, owned by the
 // Rollout, carrying the same weight.

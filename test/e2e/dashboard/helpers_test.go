@@ -24,63 +24,8 @@ import (
 // app is Rollout "web" (4 replicas, nginx routing, six steps whose pauses wait for a
 // promote) with its Services and stable Ingress.
 func app(image string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: web.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend: {service: {name: web-stable, port: {name: http}}}
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-        ports: [{containerPort: 8080}]
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      abortScaleDownDelaySeconds: 5
-      trafficRouting:
-        nginx: {stableIngress: web}
-      steps:
-      - setWeight: 20
-      - pause: {}
-      - setWeight: 50
-      - pause: {}
-      - setWeight: 80
-      - pause: {}
-`, image)
+	return framework.NginxCanaryApp(image, 4, "      abortScaleDownDelaySeconds: 5\n",
+		"      - setWeight: 20\n      - pause: {}\n      - setWeight: 50\n      - pause: {}\n      - setWeight: 80\n      - pause: {}\n")
 }
 
 // waitRollout waits until Rollout "web" has observed its generation and satisfies cond.

@@ -3,7 +3,6 @@
 package plugin
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -12,42 +11,7 @@ import (
 )
 
 func blueGreenApp(image string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: web-active}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-preview}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 3
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-        ports: [{containerPort: 8080}]
-  strategy:
-    blueGreen:
-      activeService: web-active
-      previewService: web-preview
-      autoPromotionEnabled: false
-      scaleDownDelaySeconds: 0
-`, image)
+	return framework.BlueGreenApp(image, 3, "      autoPromotionEnabled: false\n      scaleDownDelaySeconds: 0\n")
 }
 
 // A blue-green rollout waits for promote with its new revision on the preview Service;

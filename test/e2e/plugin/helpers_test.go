@@ -80,59 +80,8 @@ func mustSerin(e *framework.Env, args ...string) string {
 // abortScaleDownDelaySeconds 2) with its
 // Services and stable Ingress; steps are YAML list items indented 6.
 func app(image, steps string) string {
-	return fmt.Sprintf(`apiVersion: v1
-kind: Service
-metadata: {name: web-stable}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web-canary}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: web}
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: web.example.com
-    http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend: {service: {name: web-stable, port: {name: http}}}
----
-apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: %s
-        ports: [{containerPort: 8080}]
-  strategy:
-    canary:
-      canaryService: web-canary
-      stableService: web-stable
-      scaleDownDelaySeconds: 0
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-        nginx: {stableIngress: web}
-        managedRoutes: [{name: beta}]
-      steps:
-%s`, image, steps)
+	return framework.NginxCanaryApp(image, 4,
+		"        managedRoutes: [{name: beta}]\n      scaleDownDelaySeconds: 0\n      abortScaleDownDelaySeconds: 2\n", steps)
 }
 
 // waitRollout waits until Rollout web has observed its generation and satisfies cond.
