@@ -157,11 +157,18 @@ func pod(name, hash string, ready bool) *corev1.Pod {
 	}
 }
 
+func leaving(p *corev1.Pod) *corev1.Pod {
+	p.DeletionTimestamp = ptr.To(metav1.Now())
+	return p
+}
+
+// Terminating pods are left out: the page shows the pods that serve.
 func TestRevisionsAndPods(t *testing.T) {
 	ro := testRollout(atStep(1, v1alpha1.RolloutPhasePaused))
 	v := BuildView(&rolloutview.Snapshot{Rollout: ro,
 		ReplicaSets: []*appsv1.ReplicaSet{rs("web-h1", "h1", "1", "web:1", 4, 4), rs("web-h2", "h2", "2", "web:2", 1, 0)},
-		Pods:        []*corev1.Pod{pod("web-h1-a", "h1", true), pod("web-h2-a", "h2", false), pod("other", "zz", true)},
+		Pods: []*corev1.Pod{pod("web-h1-a", "h1", true), pod("web-h2-a", "h2", false), pod("other", "zz", true),
+			leaving(pod("web-h1-b", "h1", true))},
 	})
 	if len(v.Revisions) != 2 {
 		t.Fatalf("revisions %+v", v.Revisions)
