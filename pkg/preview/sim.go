@@ -9,13 +9,14 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
-	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 	"github.com/serin-dev/serin/pkg/validation"
 )
 
@@ -28,7 +29,7 @@ type sim struct {
 	ro               *v1alpha1.Rollout
 	rss              map[string]*appsv1.ReplicaSet
 	services         map[string]*corev1.Service
-	ingresses        map[string]*networkingv1.Ingress
+	routerObjects    []runtime.Object
 	traffic          *plan.TrafficState
 	runs             map[string]*v1alpha1.AnalysisRun
 	templates        map[string]*v1alpha1.AnalysisTemplate
@@ -45,7 +46,7 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		return Preview{}, fmt.Errorf("rollout %q: plan previews canary rollouts (spec.strategy.canary); this one has none", ro.Name)
 	}
 	s := &sim{ro: ro, rss: map[string]*appsv1.ReplicaSet{}, services: map[string]*corev1.Service{},
-		ingresses: c.Ingresses, now: now, written: c.Traffic != nil, runs: map[string]*v1alpha1.AnalysisRun{},
+		routerObjects: c.RouterObjects, now: now, written: c.Traffic != nil, runs: map[string]*v1alpha1.AnalysisRun{},
 		templates: c.AnalysisTemplates, clusterTemplates: c.ClusterAnalysisTemplates}
 	for _, rs := range c.ReplicaSets {
 		s.rss[rs.Name] = rs.DeepCopy()
@@ -240,7 +241,7 @@ func (s *sim) state() State {
 		sw := maxW - w
 		st.CanaryWeight, st.StableWeight = &w, &sw
 		if s.written {
-			st.CanaryIngresses = s.canaryIngresses(w, st.HeaderRoutes)
+			st.RouterObjects = s.routerWrites(w, st.HeaderRoutes)
 		}
 	}
 	st.ServiceSelectors = map[string]map[string]string{}
@@ -252,15 +253,31 @@ func (s *sim) state() State {
 	return st
 }
 
-func (s *sim) canaryIngresses(weight int32, routes []v1alpha1.SetHeaderRoute) []*networkingv1.Ingress {
-	var out []*networkingv1.Ingress
-	for _, name := range sortedKeys(s.ingresses) {
-		ing, err := nginx.DesiredCanaryIngress(s.ro, s.ingresses[name], plan.SetTraffic{CanaryWeight: weight, HeaderRoutes: routes})
+// routerWrites are the objects the router writes for the split, as unstructured objects
+// with their kind, so that they read back from JSON.
+func (s *sim) routerWrites(weight int32, routes []v1alpha1.SetHeaderRoute) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, obj := range trafficrouting.Render(s.ro, s.routerObjects, plan.SetTraffic{CanaryWeight: weight, HeaderRoutes: routes}) {
+		u, err := toUnstructured(obj)
 		if err == nil {
-			out = append(out, ing)
+			out = append(out, u)
 		}
 	}
 	return out
+}
+
+func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	gvks, _, err := scheme.ObjectKinds(obj)
+	if err != nil {
+		return nil, err
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(gvks[0])
+	return u, nil
 }
 
 func index(ro *v1alpha1.Rollout) int32 {
