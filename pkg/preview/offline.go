@@ -51,6 +51,8 @@ func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
 			Name: ro.Name + "-" + PreviousHash, Namespace: ro.Namespace,
 			Labels:      map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: PreviousHash},
 			Annotations: map[string]string{plan.AnnotationRevision: strconv.Itoa(1)},
+			// The Rollout's, as on the cluster: not an orphan for the plan to adopt.
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))},
 		},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Template: *tpl},
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
 func load(t *testing.T, dir string) Manifests {
@@ -139,5 +141,23 @@ func TestExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Role metadata is carried out on the simulated pods as the controller would: the preview
+// still runs every step to the end.
+func TestRoleMetadata(t *testing.T) {
+	m := load(t, "../../examples/canary-nginx")
+	ro := m.Rollouts[0]
+	c := ro.Spec.Strategy.Canary
+	c.CanaryMetadata = &v1alpha1.PodTemplateMetadata{Labels: map[string]string{"role": "canary"}}
+	c.StableMetadata = &v1alpha1.PodTemplateMetadata{Labels: map[string]string{"role": "stable"}}
+	start, _ := Offline(ro, m)
+	pv, err := Run(start, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv.Steps) != len(c.Steps) || len(pv.Promoted.ReplicaSets) != 1 {
+		t.Errorf("steps %d of %d, promoted %+v; want every step and only the new revision", len(pv.Steps), len(c.Steps), pv.Promoted.ReplicaSets)
 	}
 }

@@ -3,7 +3,7 @@ package preview
 import (
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
 	"github.com/serin-dev/serin/pkg/replicaset"
 	"github.com/serin-dev/serin/pkg/trafficrouting"
 	"github.com/serin-dev/serin/pkg/validation"
@@ -23,20 +24,12 @@ import (
 // maxSyncs bounds a simulation; a rollout of 100 steps needs a few hundred syncs.
 const maxSyncs = 5000
 
-// sim is the simulated cluster: it applies each plan's actions the way the cluster
-// would, with every pod available at once.
+// sim is a preview's run over plan's simulated cluster, with what the preview adds: every
+// pod available as soon as it is asked for, every analysis run successful (a background
+// run keeps running), and the objects the traffic router reads to render what it writes.
 type sim struct {
-	ro               *v1alpha1.Rollout
-	rss              map[string]*appsv1.ReplicaSet
-	services         map[string]*corev1.Service
-	routerObjects    []runtime.Object
-	traffic          *plan.TrafficState
-	runs             map[string]*v1alpha1.AnalysisRun
-	templates        map[string]*v1alpha1.AnalysisTemplate
-	clusterTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
-	// written is set once the router was asked for a split: the canary Ingress exists.
-	written bool
-	now     time.Time
+	c             *plan.SimCluster
+	routerObjects []runtime.Object
 }
 
 // Run previews rolling out c.Rollout's spec from the state c holds, starting at now.
@@ -45,19 +38,11 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 	if ro.Spec.Strategy.Canary == nil {
 		return Preview{}, fmt.Errorf("rollout %q: plan previews canary rollouts (spec.strategy.canary); this one has none", ro.Name)
 	}
-	s := &sim{ro: ro, rss: map[string]*appsv1.ReplicaSet{}, services: map[string]*corev1.Service{},
-		routerObjects: c.RouterObjects, now: now, written: c.Traffic != nil, runs: map[string]*v1alpha1.AnalysisRun{},
-		templates: c.AnalysisTemplates, clusterTemplates: c.ClusterAnalysisTemplates}
-	for _, rs := range c.ReplicaSets {
-		s.rss[rs.Name] = rs.DeepCopy()
-	}
-	for name, svc := range c.Services {
-		s.services[name] = svc.DeepCopy()
-	}
-	if c.Traffic != nil {
-		t := *c.Traffic
-		s.traffic = &t
-	}
+	s := &sim{routerObjects: c.RouterObjects, c: plan.NewSimCluster(plan.SimObjects{
+		Rollout: ro, ReplicaSets: c.ReplicaSets, Services: c.Services, Traffic: c.Traffic,
+		AnalysisTemplates: c.AnalysisTemplates, ClusterAnalysisTemplates: c.ClusterAnalysisTemplates,
+	}, now)}
+	s.c.PodsUp()
 	steps := ro.Spec.Strategy.Canary.Steps
 	hash := replicaset.PodTemplateHash(&ro.Spec.Template, ro.Status.CollisionCount)
 	pv := Preview{Rollout: ro.Name, Namespace: ro.Namespace, Revision: hash, Stable: ro.Status.StableRS}
@@ -65,6 +50,54 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 		pv.Notes = append(pv.Notes, "the template is that of the stable revision: no step runs")
 	}
 	recorded := map[int32]bool{}
+	waits := stepWaits(steps)
+	for range maxSyncs {
+		oldIdx := index(ro)
+		oldStatus := ro.Status.DeepCopy()
+		p := plan.Next(s.c.Input())
+		if problem := invalid(p.Status); problem != "" {
+			return pv, fmt.Errorf("rollout %q cannot run: %s", ro.Name, problem)
+		}
+		if p.Status.Abort {
+			return pv, fmt.Errorf("rollout %q aborts (%s): %s", ro.Name, p.Status.Phase, p.Status.Message)
+		}
+		if err := s.apply(p); err != nil {
+			return pv, fmt.Errorf("rollout %q: %w", ro.Name, err)
+		}
+		// The step is done in this sync: the state it leaves is what this sync wrote (a
+		// sync acts for the step it starts at; moving on only changes the status).
+		after := s.state()
+		if p.Status.CurrentPodHash == hash && hash != pv.Stable {
+			for k := oldIdx; k < index(ro) && int(k) < len(steps); k++ {
+				if !recorded[k] {
+					recorded[k] = true
+					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: after})
+				}
+			}
+		}
+		if findPause(ro) && p.RequeueAfter == 0 {
+			// An indefinite pause: promote it, as an operator would.
+			ro.Status.PauseConditions = nil
+			continue
+		}
+		settled := len(p.Actions) == 0 && apiequality.Semantic.DeepEqual(*oldStatus, ro.Status)
+		switch {
+		case settled && p.RequeueAfter == 0 && ro.Status.StableRS == hash:
+			pv.Promoted = s.state()
+			return pv, nil
+		case settled && p.RequeueAfter == 0:
+			return pv, fmt.Errorf("rollout %q does not move on at step %d: %s %s", ro.Name, index(ro)+1, ro.Status.Phase, ro.Status.Message)
+		case len(p.Actions) == 0 && p.RequeueAfter > 0:
+			s.c.Advance(p.RequeueAfter)
+		default:
+			s.c.Advance(time.Second)
+		}
+	}
+	return pv, fmt.Errorf("rollout %q: the preview did not finish in %d syncs", ro.Name, maxSyncs)
+}
+
+// stepWaits is, by step index, what ends each pause and analysis step.
+func stepWaits(steps []v1alpha1.CanaryStep) map[int32]string {
 	waits := map[int32]string{}
 	for i := range steps {
 		if pause := steps[i].Pause; pause != nil {
@@ -81,123 +114,27 @@ func Run(c Cluster, now time.Time) (Preview, error) {
 			waits[int32(i)] = "analysis " + strings.Join(names, ", ") + " (taken to succeed)"
 		}
 	}
-	for range maxSyncs {
-		oldIdx := index(s.ro)
-		oldStatus := s.ro.Status.DeepCopy()
-		p := plan.Next(s.input())
-		if problem := invalid(p.Status); problem != "" {
-			return pv, fmt.Errorf("rollout %q cannot run: %s", ro.Name, problem)
-		}
-		if p.Status.Abort {
-			return pv, fmt.Errorf("rollout %q aborts (%s): %s", ro.Name, p.Status.Phase, p.Status.Message)
-		}
-		s.apply(p)
-		// The step is done in this sync: the state it leaves is what this sync wrote (a
-		// sync acts for the step it starts at; moving on only changes the status).
-		after := s.state()
-		if p.Status.CurrentPodHash == hash && hash != pv.Stable {
-			for k := oldIdx; k < index(s.ro) && int(k) < len(steps); k++ {
-				if !recorded[k] {
-					recorded[k] = true
-					pv.Steps = append(pv.Steps, Step{Number: k + 1, Step: describe(&steps[k]), Waits: waits[k], State: after})
-				}
-			}
-		}
-		if findPause(s.ro) && p.RequeueAfter == 0 {
-			// An indefinite pause: promote it, as an operator would.
-			s.ro.Status.PauseConditions = nil
-			continue
-		}
-		settled := len(p.Actions) == 0 && apiequality.Semantic.DeepEqual(*oldStatus, s.ro.Status)
-		switch {
-		case settled && p.RequeueAfter == 0 && s.ro.Status.StableRS == hash:
-			pv.Promoted = s.state()
-			return pv, nil
-		case settled && p.RequeueAfter == 0:
-			return pv, fmt.Errorf("rollout %q does not move on at step %d: %s %s", ro.Name, index(s.ro)+1, s.ro.Status.Phase, s.ro.Status.Message)
-		case len(p.Actions) == 0 && p.RequeueAfter > 0:
-			s.now = s.now.Add(p.RequeueAfter)
-		default:
-			s.now = s.now.Add(time.Second)
-		}
-	}
-	return pv, fmt.Errorf("rollout %q: the preview did not finish in %d syncs", ro.Name, maxSyncs)
+	return waits
 }
 
-func (s *sim) input() plan.Input {
-	in := plan.Input{Rollout: s.ro, Services: s.services, Traffic: s.traffic, Now: s.now,
-		AnalysisTemplates: s.templates, ClusterAnalysisTemplates: s.clusterTemplates}
-	for _, name := range sortedKeys(s.runs) {
-		in.AnalysisRuns = append(in.AnalysisRuns, s.runs[name])
-	}
-	for _, name := range sortedKeys(s.rss) {
-		in.ReplicaSets = append(in.ReplicaSets, s.rss[name])
-	}
-	return in
-}
-
-// apply does what the controller and the cluster would: ReplicaSets get every pod they
-// ask for, available at once.
-func (s *sim) apply(p plan.Plan) {
+// apply carries out p in the cluster, where every run succeeds (a step's at once, a
+// background one keeps running) and every pod comes up, then writes p's status.
+func (s *sim) apply(p plan.Plan) error {
 	for _, a := range p.Actions {
-		switch {
-		case a.CreateReplicaSet != nil:
-			rs := a.CreateReplicaSet.DeepCopy()
-			s.rss[rs.Name] = rs
-			available(rs)
-		case a.ScaleReplicaSet != nil:
-			if rs := s.rss[a.ScaleReplicaSet.Name]; rs != nil {
-				n := a.ScaleReplicaSet.Replicas
-				rs.Spec.Replicas = &n
-				available(rs)
-			}
-		case a.AnnotateRS != nil:
-			if rs := s.rss[a.AnnotateRS.Name]; rs != nil {
-				for k, v := range a.AnnotateRS.Annotations {
-					if rs.Annotations == nil {
-						rs.Annotations = map[string]string{}
-					}
-					if v == nil {
-						delete(rs.Annotations, k)
-					} else {
-						rs.Annotations[k] = *v
-					}
-				}
-			}
-		case a.DeleteReplicaSet != nil:
-			delete(s.rss, *a.DeleteReplicaSet)
-		case a.SetSelector != nil:
-			if svc := s.services[a.SetSelector.Service]; svc != nil {
-				if svc.Spec.Selector == nil {
-					svc.Spec.Selector = map[string]string{}
-				}
-				if a.SetSelector.Hash == "" {
-					delete(svc.Spec.Selector, v1alpha1.DefaultRolloutUniqueLabelKey)
-				} else {
-					svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = a.SetSelector.Hash
-				}
-			}
-		case a.CreateAnalysisRun != nil:
-			// Every run succeeds: a step's at once, a background one keeps running.
-			run := a.CreateAnalysisRun.DeepCopy()
+		if err := s.c.Apply(a); err != nil {
+			return err
+		}
+		if a.CreateAnalysisRun != nil {
+			run := s.c.AnalysisRun(a.CreateAnalysisRun.Name)
 			run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
 			if run.Labels[plan.LabelRunType] == plan.RunTypeBackground {
 				run.Status.Phase = v1alpha1.AnalysisPhaseRunning
 			}
-			s.runs[run.Name] = run
-		case a.TerminateAnalysisRun != nil:
-			if run := s.runs[*a.TerminateAnalysisRun]; run != nil {
-				run.Spec.Terminate = true
-				run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
-			}
-		case a.DeleteAnalysisRun != nil:
-			delete(s.runs, *a.DeleteAnalysisRun)
-		case a.SetTraffic != nil:
-			s.traffic = &plan.TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
-			s.written = true
 		}
 	}
-	s.ro.Status = *p.Status.DeepCopy()
+	s.c.PodsUp()
+	s.c.Rollout().Status = *p.Status.DeepCopy()
+	return nil
 }
 
 func available(rs *appsv1.ReplicaSet) {
@@ -211,10 +148,11 @@ func available(rs *appsv1.ReplicaSet) {
 
 // state is what the simulated cluster holds now.
 func (s *sim) state() State {
+	ro := s.c.Rollout()
 	st := State{ReplicaSets: []ReplicaSetSize{}}
-	stable, current := s.ro.Status.StableRS, s.ro.Status.CurrentPodHash
-	for _, name := range sortedKeys(s.rss) {
-		rs := s.rss[name]
+	stable, current := ro.Status.StableRS, ro.Status.CurrentPodHash
+	rss := slices.SortedFunc(slices.Values(s.c.ReplicaSets()), func(a, b *appsv1.ReplicaSet) int { return strings.Compare(a.Name, b.Name) })
+	for _, rs := range rss {
 		if rs.Spec.Replicas == nil || *rs.Spec.Replicas == 0 {
 			continue
 		}
@@ -225,14 +163,15 @@ func (s *sim) state() State {
 		case current:
 			role = "canary"
 		}
-		st.ReplicaSets = append(st.ReplicaSets, ReplicaSetSize{Name: name, Role: role, Replicas: *rs.Spec.Replicas})
+		st.ReplicaSets = append(st.ReplicaSets, ReplicaSetSize{Name: rs.Name, Role: role, Replicas: *rs.Spec.Replicas})
 	}
-	c := s.ro.Spec.Strategy.Canary
+	c := ro.Spec.Strategy.Canary
 	if c.TrafficRouting != nil {
 		w := int32(0)
-		if s.traffic != nil {
-			w = s.traffic.CanaryWeight
-			st.HeaderRoutes = s.traffic.HeaderRoutes
+		traffic := s.c.Traffic()
+		if traffic != nil {
+			w = traffic.CanaryWeight
+			st.HeaderRoutes = traffic.HeaderRoutes
 		}
 		maxW := int32(100)
 		if c.TrafficRouting.MaxTrafficWeight != nil {
@@ -240,13 +179,13 @@ func (s *sim) state() State {
 		}
 		sw := maxW - w
 		st.CanaryWeight, st.StableWeight = &w, &sw
-		if s.written {
+		if traffic != nil { // the router wrote a split: its objects exist
 			st.RouterObjects = s.routerWrites(w, st.HeaderRoutes)
 		}
 	}
 	st.ServiceSelectors = map[string]map[string]string{}
-	for _, name := range []string{c.StableService, c.CanaryService} {
-		if svc := s.services[name]; svc != nil {
+	for _, name := range refs.Of(ro).ServiceNames() {
+		if svc := s.c.Service(name); svc != nil {
 			st.ServiceSelectors[name] = maps.Clone(svc.Spec.Selector)
 		}
 	}
@@ -257,7 +196,7 @@ func (s *sim) state() State {
 // with their kind, so that they read back from JSON.
 func (s *sim) routerWrites(weight int32, routes []v1alpha1.SetHeaderRoute) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
-	for _, obj := range trafficrouting.Render(s.ro, s.routerObjects, plan.SetTraffic{CanaryWeight: weight, HeaderRoutes: routes}) {
+	for _, obj := range trafficrouting.Render(s.c.Rollout(), s.routerObjects, plan.SetTraffic{CanaryWeight: weight, HeaderRoutes: routes}) {
 		u, err := toUnstructured(obj)
 		if err == nil {
 			out = append(out, u)
@@ -307,13 +246,4 @@ func invalid(st v1alpha1.RolloutStatus) string {
 		return st.Message
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
