@@ -234,9 +234,6 @@ func (s *sim) snapshot() string {
 	return out
 }
 
-// run is the AnalysisRun of that name, or nil.
-func (s *sim) run(name string) *v1alpha1.AnalysisRun { return s.AnalysisRun(name) }
-
 func describeAction(a Action) string {
 	switch {
 	case a.CreateReplicaSet != nil:

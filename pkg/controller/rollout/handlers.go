@@ -84,7 +84,8 @@ func changed(f func(old, cur any)) func(old, cur any) {
 	}
 }
 
-// enqueueOwner enqueues the Rollout that controls obj (a ReplicaSet or Ingress).
+// enqueueOwner enqueues the Rollout that controls obj (a ReplicaSet, an AnalysisRun or
+// an object a traffic router wrote, e.g. a canary Ingress).
 func (c *Controller) enqueueOwner(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
