@@ -13,15 +13,13 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	networkinglisters "k8s.io/client-go/listers/networking/v1"
-	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/plan/preview"
-	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/preview"
+	"github.com/serin-dev/serin/pkg/refs"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
 func newPlanCmd(o *rootOptions) *cobra.Command {
@@ -34,9 +32,10 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 		Long: "plan runs the controller's step machine (pkg/plan) over a simulated cluster where pods\n" +
 			"become available at once, pauses are promoted and timed pauses run out, and shows per\n" +
 			"step the ReplicaSet sizes, traffic weights, header routes, Service selectors and the\n" +
-			"canary Ingress the controller writes. Offline, the Rollout's template is taken as an\n" +
-			"update of a stable revision running every replica; --from-cluster starts from the\n" +
-			"Rollout, ReplicaSets, Services and Ingresses in the cluster, with the file's spec.",
+			"objects the traffic router writes (nginx: the canary Ingress). Offline, the Rollout's\n" +
+			"template is taken as an update of a stable revision running every replica;\n" +
+			"--from-cluster starts from the Rollout, ReplicaSets, Services and router objects\n" +
+			"(Ingresses) in the cluster, with the file's spec.",
 		Example: "  kubectl serin plan -f examples/canary-nginx/\n  kubectl serin plan -f rollout.yaml --from-cluster -o yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,12 +68,12 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 			if output != "" {
 				return printData(o.streams.Out, output, pv)
 			}
-			return renderPlan(o, pv)
+			return renderPlan(o, ro, pv)
 		},
 	}
 	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory holding one Rollout (and its Services and Ingresses); - for stdin")
 	cmd.Flags().BoolVar(&fromCluster, "from-cluster", false, "start from the Rollout's current state in the cluster")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml: every step with the full canary Ingresses")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml: every step with the router's objects in full")
 	return cmd
 }
 
@@ -135,58 +134,38 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 		return preview.Cluster{}, fmt.Errorf("--from-cluster: server dry run of the file's spec on rollout %q in namespace %q: %w", file.Name, ns, err)
 	}
 	ro.Spec = defaulted.Spec
-	start := preview.Cluster{Rollout: ro, Services: map[string]*corev1.Service{}, Ingresses: map[string]*networkingv1.Ingress{}}
+	start := preview.Cluster{Rollout: ro, Services: map[string]*corev1.Service{}}
 	if start.ReplicaSets, err = actions.OwnedReplicaSets(ctx, c, ro); err != nil {
 		return start, err
 	}
 	if start.AnalysisTemplates, start.ClusterAnalysisTemplates, err = analysisTemplates(ctx, c, ns); err != nil {
 		return start, err
 	}
-	if cs := ro.Spec.Strategy.Canary; cs != nil {
-		for _, name := range []string{cs.StableService, cs.CanaryService} {
-			if name == "" {
-				continue
-			}
-			svc, err := c.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return start, fmt.Errorf("--from-cluster: get service %q in namespace %q: %w", name, ns, err)
-			}
-			start.Services[name] = svc
-		}
+	if ro.Spec.Strategy.Canary == nil {
+		return start, nil // preview.Run says it previews canary rollouts only
 	}
-	if cs := ro.Spec.Strategy.Canary; cs != nil && cs.TrafficRouting != nil && cs.TrafficRouting.Nginx != nil {
-		list, err := c.Kube.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+	for _, name := range refs.Of(ro).ServiceNames() {
+		svc, err := c.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
-			return start, fmt.Errorf("--from-cluster: list ingresses in namespace %q: %w", ns, err)
+			return start, fmt.Errorf("--from-cluster: get service %q in namespace %q: %w", name, ns, err)
 		}
-		idx := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-		n := cs.TrafficRouting.Nginx
-		stable := map[string]bool{n.StableIngress: true}
-		for _, s := range n.StableIngresses {
-			stable[s] = true
-		}
-		for i := range list.Items {
-			ing := &list.Items[i]
-			if err := idx.Add(ing); err != nil {
-				return start, err
-			}
-			if stable[ing.Name] {
-				start.Ingresses[ing.Name] = ing
-			}
-		}
-		start.Traffic = nginx.New(c.Kube, networkinglisters.NewIngressLister(idx)).Observe(ro)
+		start.Services[name] = svc
 	}
+	if start.RouterObjects, err = trafficrouting.ListObjects(ctx, c.Kube, ro); err != nil {
+		return start, fmt.Errorf("--from-cluster: %w", err)
+	}
+	start.Traffic = trafficrouting.ObserveObjects(ro, start.RouterObjects)
 	return start, nil
 }
 
-func renderPlan(o *rootOptions, pv preview.Preview) error {
+func renderPlan(o *rootOptions, ro *v1alpha1.Rollout, pv preview.Preview) error {
 	out := o.streams.Out
 	fmt.Fprintf(out, "Rollout %s/%s: revision %s replaces stable %s\n\n", pv.Namespace, pv.Rollout, pv.Revision, pv.Stable)
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tDOES\tENDS\tREPLICASETS\tWEIGHT STABLE/CANARY\tHEADER ROUTES\tSERVICE SELECTORS\tCANARY INGRESS")
+	fmt.Fprintln(tw, "STEP\tDOES\tENDS\tREPLICASETS\tWEIGHT STABLE/CANARY\tHEADER ROUTES\tSERVICE SELECTORS\tROUTER OBJECTS")
 	row := func(step, does, ends string, st preview.State) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", step, does, dash(ends), replicaSets(st), weights(st),
-			dash(routes(st)), dash(selectors(st)), dash(ingresses(st)))
+			dash(routes(st)), dash(selectors(st)), dash(routerObjects(ro, st)))
 	}
 	for _, s := range pv.Steps {
 		ends := ""
@@ -208,8 +187,8 @@ func renderPlan(o *rootOptions, pv preview.Preview) error {
 	for _, n := range pv.Notes {
 		fmt.Fprintln(out, "note: "+n)
 	}
-	if len(pv.Promoted.CanaryIngresses) > 0 {
-		fmt.Fprintln(out, "\n-o yaml shows every step's canary Ingress in full.")
+	if len(pv.Promoted.RouterObjects) > 0 {
+		fmt.Fprintln(out, "\n-o yaml shows every step's router objects in full.")
 	}
 	return nil
 }
@@ -252,17 +231,11 @@ func selectors(st preview.State) string {
 	return strings.Join(parts, ", ")
 }
 
-func ingresses(st preview.State) string {
+// routerObjects summarizes the objects the router writes, in the router's words.
+func routerObjects(ro *v1alpha1.Rollout, st preview.State) string {
 	var parts []string
-	for _, ing := range st.CanaryIngresses {
-		var anns []string
-		for k, v := range ing.Annotations {
-			if _, short, ok := strings.Cut(k, "/"); ok && strings.HasPrefix(short, "canary") && short != "canary" {
-				anns = append(anns, short+"="+v)
-			}
-		}
-		sort.Strings(anns)
-		parts = append(parts, ing.Name+" "+strings.Join(anns, " "))
+	for _, obj := range st.RouterObjects {
+		parts = append(parts, trafficrouting.Summarize(ro, obj))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/refs"
 	"github.com/serin-dev/serin/pkg/validation"
 )
 
@@ -73,16 +74,13 @@ func blockingProblem(in Input) string {
 	if errs := validation.Rollout(ro); len(errs) > 0 {
 		return errs.ToAggregate().Error()
 	}
-	where, names := "spec.strategy.canary", []string{}
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		names = append(names, c.StableService, c.CanaryService)
-	}
-	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
-		where, names = "spec.strategy.blueGreen", append(names, bg.ActiveService, bg.PreviewService)
+	where := "spec.strategy.canary"
+	if ro.Spec.Strategy.BlueGreen != nil {
+		where = "spec.strategy.blueGreen"
 	}
 	var missing []string
-	for _, name := range names {
-		if name != "" && in.Services[name] == nil {
+	for _, name := range refs.Of(ro).ServiceNames() {
+		if in.Services[name] == nil {
 			missing = append(missing, name)
 		}
 	}

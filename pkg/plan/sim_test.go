@@ -2,7 +2,6 @@ package plan
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -13,72 +12,33 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/refs"
 )
 
-// sim is a tiny cluster for plan tests: it applies a plan's actions one by one, checking
-// the safety invariants after each write, and lets pods become ready (or not) and time
-// pass. It plays the apiserver, the ReplicaSet controller and the traffic router.
+// sim drives Next over a SimCluster for plan tests: it applies a plan's actions one by
+// one, checking the safety invariants after each write, and lets pods become ready (or
+// not) and time pass. The cluster plays the apiserver, the ReplicaSet controller and the
+// traffic router; the fields of SimCluster (ro, rss, svcs, traffic, runs, podsOf,
+// notReady, weights, evicted...) are the tests' to read and set.
 type sim struct {
-	t         *testing.T
-	ro        *v1alpha1.Rollout
-	rss       []*appsv1.ReplicaSet
-	svcs      map[string]*corev1.Service
-	traffic   *TrafficState
-	now       time.Time
-	notReady  map[string]bool          // images whose pods never become ready
-	events    []string                 // reasons of every event, in order
-	weights   []int32                  // every canary weight written, in order
-	podsOf    map[string][]*corev1.Pod // by ReplicaSet name
-	evicted   []string
-	runs      []*v1alpha1.AnalysisRun // AnalysisRuns, in creation order
-	templates map[string]*v1alpha1.AnalysisTemplate
-	oneWay    oneWay // what the traffic-moves-one-way check needs (oneway_test.go)
+	*SimCluster
+	t      *testing.T
+	events []string // reasons of every event, in order
+	oneWay oneWay   // what the traffic-moves-one-way check needs (oneway_test.go)
 }
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func newSim(t *testing.T, ro *v1alpha1.Rollout) *sim {
-	s := &sim{t: t, ro: ro, svcs: map[string]*corev1.Service{}, now: t0, notReady: map[string]bool{}, podsOf: map[string][]*corev1.Pod{}}
-	var names []string
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		names = []string{c.StableService, c.CanaryService}
+	svcs := map[string]*corev1.Service{}
+	for _, name := range refs.Of(ro).ServiceNames() {
+		svcs[name] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.ServiceSpec{Selector: map[string]string{"app": ro.Name}}}
 	}
-	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
-		names = []string{bg.ActiveService, bg.PreviewService}
-	}
-	{
-		for _, name := range names {
-			if name != "" {
-				s.svcs[name] = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name},
-					Spec: corev1.ServiceSpec{Selector: map[string]string{"app": ro.Name}}}
-			}
-		}
-	}
-	return s
+	return &sim{SimCluster: NewSimCluster(SimObjects{Rollout: ro, Services: svcs}, t0), t: t}
 }
 
-func (s *sim) input() Input {
-	var pods []*corev1.Pod
-	for _, rs := range s.rss {
-		for _, pod := range s.podsOf[rs.Name] {
-			pods = append(pods, pod.DeepCopy())
-		}
-	}
-	in := Input{Rollout: s.ro.DeepCopy(), Services: s.copySvcs(), Traffic: s.copyTraffic(), Pods: pods, Now: s.now,
-		AnalysisTemplates: s.templates}
-	for _, run := range s.runs {
-		in.AnalysisRuns = append(in.AnalysisRuns, run.DeepCopy())
-	}
-	for _, rs := range s.copyRSs() {
-		switch ref := metav1.GetControllerOf(rs); {
-		case ref == nil:
-			in.Orphans = append(in.Orphans, rs)
-		case ref.UID == s.ro.UID:
-			in.ReplicaSets = append(in.ReplicaSets, rs)
-		}
-	}
-	return in
-}
+func (s *sim) input() Input { return s.Input() }
 
 // sync runs one plan and applies it, checking the invariants after every action.
 func (s *sim) sync() Plan {
@@ -144,173 +104,21 @@ func (s *sim) applyChecked(actions []Action) {
 	}
 }
 
-func (s *sim) podsUp() {
-	for _, rs := range s.rss {
-		n := replicasOf(rs)
-		s.syncPods(rs)
-		rs.Status.Replicas = n
-		rs.Status.ObservedGeneration = rs.Generation
-		if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
-			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = 0, 0
-		} else {
-			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = n, n
-		}
-	}
-}
+func (s *sim) podsUp() { s.PodsUp() }
 
-// syncPods plays the ReplicaSet controller: pods are created (at now) or removed (newest
-// first) to match the ReplicaSet's replicas.
-func (s *sim) syncPods(rs *appsv1.ReplicaSet) {
-	var pods []*corev1.Pod
-	for _, pod := range s.podsOf[rs.Name] {
-		if pod.DeletionTimestamp == nil { // terminating pods are gone by now
-			pods = append(pods, pod)
-		}
-	}
-	ready := corev1.ConditionTrue
-	if s.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
-		ready = corev1.ConditionFalse
-	}
-	for int32(len(pods)) < replicasOf(rs) {
-		// Pods carry the template's metadata at the time they are created.
-		pods = append(pods, &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", rs.Name, s.podSeq()), CreationTimestamp: metav1.NewTime(s.now),
-				Labels: maps.Clone(rs.Spec.Template.Labels), Annotations: maps.Clone(rs.Spec.Template.Annotations)},
-		})
-	}
-	pods = pods[:replicasOf(rs)]
-	for _, pod := range pods {
-		pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}
-	}
-	s.podsOf[rs.Name] = pods
-}
-
-var podCounter int
-
-func (s *sim) podSeq() int { podCounter++; return podCounter }
-
-func (s *sim) advance(d time.Duration) { s.now = s.now.Add(d) }
+func (s *sim) advance(d time.Duration) { s.Advance(d) }
 
 func (s *sim) metaNow() metav1.Time { return metav1.NewTime(s.now) }
 
+// apply applies one action; the plan must only ask for what the cluster can do.
 func (s *sim) apply(a Action) {
-	switch {
-	case a.CreateReplicaSet != nil:
-		if s.rsByName(a.CreateReplicaSet.Name) == nil {
-			rs := a.CreateReplicaSet.DeepCopy()
-			rs.Generation = 1
-			apiserverDefaults(&rs.Spec.Template)
-			s.rss = append(s.rss, rs)
-		}
-	case a.ScaleReplicaSet != nil:
-		rs := s.rsByName(a.ScaleReplicaSet.Name)
-		if replicasOf(rs) != a.ScaleReplicaSet.Replicas {
-			rs.Spec.Replicas = int32p(a.ScaleReplicaSet.Replicas)
-			rs.Generation++
-		}
-	case a.AnnotateRS != nil:
-		rs := s.rsByName(a.AnnotateRS.Name)
-		for k, v := range a.AnnotateRS.Annotations {
-			if v == nil {
-				delete(rs.Annotations, k)
-			} else {
-				rs.Annotations[k] = *v
-			}
-		}
-	case a.SetSelector != nil:
-		svc := s.svcs[a.SetSelector.Service]
-		if a.SetSelector.Hash == "" {
-			delete(svc.Spec.Selector, v1alpha1.DefaultRolloutUniqueLabelKey)
-		} else {
-			svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = a.SetSelector.Hash
-		}
-	case a.DeleteReplicaSet != nil:
-		for i, rs := range s.rss {
-			if rs.Name == *a.DeleteReplicaSet {
-				s.rss = append(s.rss[:i], s.rss[i+1:]...)
-				break
-			}
-		}
-	case a.AdoptReplicaSet != nil:
-		rs := s.rsByName(*a.AdoptReplicaSet)
-		rs.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(s.ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))}
-	case a.EvictPod != nil:
-		// The pod starts terminating; the ReplicaSet's status does not show it yet (as on
-		// a real cluster, where the ReplicaSet controller catches up later).
-		for _, rs := range s.rss {
-			for _, pod := range s.podsOf[rs.Name] {
-				if pod.Name == *a.EvictPod && pod.DeletionTimestamp == nil {
-					t := metav1.NewTime(s.now)
-					pod.DeletionTimestamp = &t
-					s.evicted = append(s.evicted, pod.Name)
-				}
-			}
-		}
-	case a.SetPodMetadata != nil:
-		m := a.SetPodMetadata
-		if m.ReplicaSet != "" {
-			rs := s.rsByName(m.ReplicaSet)
-			rs.Spec.Template.Labels = applyKeys(rs.Spec.Template.Labels, m.Labels)
-			rs.Spec.Template.Annotations = applyKeys(rs.Spec.Template.Annotations, m.Annotations)
-			rs.Generation++
-			return
-		}
-		for _, rs := range s.rss {
-			for _, pod := range s.podsOf[rs.Name] {
-				if pod.Name == m.Pod {
-					pod.Labels = applyKeys(pod.Labels, m.Labels)
-					pod.Annotations = applyKeys(pod.Annotations, m.Annotations)
-				}
-			}
-		}
-	case a.CreateAnalysisRun != nil:
-		if s.run(a.CreateAnalysisRun.Name) == nil {
-			run := a.CreateAnalysisRun.DeepCopy()
-			run.CreationTimestamp = s.metaNow()
-			s.runs = append(s.runs, run)
-		}
-	case a.TerminateAnalysisRun != nil:
-		// The AnalysisRun controller ends a terminated run Successful unless it failed.
-		if run := s.run(*a.TerminateAnalysisRun); run != nil {
-			run.Spec.Terminate = true
-			if !run.Status.Phase.Completed() {
-				run.Status.Phase = v1alpha1.AnalysisPhaseSuccessful
-			}
-		}
-	case a.DeleteAnalysisRun != nil:
-		for i, run := range s.runs {
-			if run.Name == *a.DeleteAnalysisRun {
-				s.runs = append(s.runs[:i], s.runs[i+1:]...)
-				break
-			}
-		}
-	case a.SetTraffic != nil:
-		if s.traffic != nil && s.traffic.Problem != "" {
-			return // the router cannot act: the write fails and nothing changes
-		}
-		if s.traffic == nil || s.traffic.CanaryWeight != a.SetTraffic.CanaryWeight {
-			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
-			s.weightWritten(a.SetTraffic.CanaryWeight)
-		}
-		s.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
-	default:
-		s.t.Fatalf("unexpected action %+v", a)
+	s.t.Helper()
+	before := s.weight()
+	if err := s.Apply(a); err != nil {
+		s.t.Fatalf("%s: %v", describeAction(a), err)
 	}
-}
-
-// apiserverDefaults fills in what the apiserver adds to a ReplicaSet's pod template (and
-// not to a Rollout's, a custom resource).
-func apiserverDefaults(t *corev1.PodTemplateSpec) {
-	t.Spec.RestartPolicy = corev1.RestartPolicyAlways
-	t.Spec.DNSPolicy = corev1.DNSClusterFirst
-	t.Spec.SchedulerName = corev1.DefaultSchedulerName
-	t.Spec.SecurityContext = &corev1.PodSecurityContext{}
-	grace := int64(30)
-	t.Spec.TerminationGracePeriodSeconds = &grace
-	for i := range t.Spec.Containers {
-		t.Spec.Containers[i].ImagePullPolicy = corev1.PullIfNotPresent
-		t.Spec.Containers[i].TerminationMessagePath = corev1.TerminationMessagePathDefault
-		t.Spec.Containers[i].TerminationMessagePolicy = corev1.TerminationMessageReadFile
+	if a.SetTraffic != nil && s.weight() != before {
+		s.weightWritten(s.weight())
 	}
 }
 
@@ -365,15 +173,6 @@ func (s *sim) rsOfService(name string) *appsv1.ReplicaSet {
 	}
 	for _, rs := range s.rss {
 		if hashOf(rs) == svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] {
-			return rs
-		}
-	}
-	return nil
-}
-
-func (s *sim) rsByName(name string) *appsv1.ReplicaSet {
-	for _, rs := range s.rss {
-		if rs.Name == name {
 			return rs
 		}
 	}
@@ -442,40 +241,6 @@ func (s *sim) snapshot() string {
 		out += fmt.Sprintf(" run %s=%s terminate=%v", run.Name, run.Status.Phase, run.Spec.Terminate)
 	}
 	return out
-}
-
-// run is the AnalysisRun of that name, or nil.
-func (s *sim) run(name string) *v1alpha1.AnalysisRun {
-	for _, run := range s.runs {
-		if run.Name == name {
-			return run
-		}
-	}
-	return nil
-}
-
-func (s *sim) copyRSs() []*appsv1.ReplicaSet {
-	out := make([]*appsv1.ReplicaSet, len(s.rss))
-	for i, rs := range s.rss {
-		out[i] = rs.DeepCopy()
-	}
-	return out
-}
-
-func (s *sim) copySvcs() map[string]*corev1.Service {
-	out := map[string]*corev1.Service{}
-	for k, v := range s.svcs {
-		out[k] = v.DeepCopy()
-	}
-	return out
-}
-
-func (s *sim) copyTraffic() *TrafficState {
-	if s.traffic == nil {
-		return nil
-	}
-	t := *s.traffic
-	return &t
 }
 
 func describeAction(a Action) string {

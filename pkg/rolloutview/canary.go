@@ -2,12 +2,12 @@ package rolloutview
 
 import (
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
 // Canary is what a canary rollout shows besides its weights: Services, router, surge,
@@ -72,19 +72,9 @@ func intOrString(p *intstr.IntOrString) string {
 	return p.String()
 }
 
-// routerOf describes the rollout's traffic router and the objects it writes.
-// TODO(registry): trafficrouting.Describe(ro), so that no view names a router.
-func routerOf(ro *v1alpha1.Rollout) string {
-	tr := ro.Spec.Strategy.Canary.TrafficRouting
-	if tr == nil || tr.Nginx == nil {
-		return ""
-	}
-	ings := tr.Nginx.StableIngresses
-	if tr.Nginx.StableIngress != "" {
-		ings = append([]string{tr.Nginx.StableIngress}, ings...)
-	}
-	return "nginx (Ingress " + strings.Join(ings, ", ") + ")"
-}
+// routerOf names the Rollout's traffic router and its objects, as the router's registry
+// entry describes them ("nginx (Ingress web)"); "" without one.
+func routerOf(ro *v1alpha1.Rollout) string { return trafficrouting.Describe(ro) }
 
 // steps are the canary steps with their state, and the header routes they set. Steps
 // before status.currentStepIndex are done, the one at it current (done once the rollout

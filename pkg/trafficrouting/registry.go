@@ -1,45 +1,135 @@
 package trafficrouting
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	"k8s.io/client-go/tools/cache"
+
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
 	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
 )
 
-// provider is one traffic router: whether a Rollout's trafficRouting selects it, and how
-// to build it.
-type provider struct {
-	selected func(*v1alpha1.RolloutTrafficRouting) bool
-	build    func(Deps) Router
+// Entry is one traffic router: all that Serin outside this package knows about it.
+type Entry struct {
+	// Name is the router's name, as in spec.strategy.canary.trafficRouting ("nginx").
+	Name string
+	// Selected reports whether a Rollout's trafficRouting chooses this router.
+	Selected func(*v1alpha1.RolloutTrafficRouting) bool
+	// Watches are the kinds of object the router reads. The controller caches each
+	// and requeues a Rollout when an object of it that Refs names, or that the Rollout
+	// controls, changes.
+	Watches []Watch
+	// Refs are the objects of ro the router reads or writes (refs.Object.Kind is a
+	// Watch.Kind).
+	Refs func(ro *v1alpha1.Rollout) []refs.Object
+	// New builds the router over d.
+	New func(d Deps) Router
+	// Render is, for the preview, the objects the router writes for ro to apply t,
+	// rendered from the objects it reads in d's caches, as SetTraffic writes them. What
+	// it cannot render (an object it reads not given) is left out.
+	Render func(ro *v1alpha1.Rollout, d Deps, t plan.SetTraffic) []runtime.Object
+	// Describe says in a few words how the router splits ro's traffic, for a person:
+	// "nginx (Ingress web)".
+	Describe func(ro *v1alpha1.Rollout) string
+	// Summarize says in one line what an object Render made applies:
+	// "web-web-canary canary-weight=20".
+	Summarize func(obj metav1.Object) string
 }
 
-// providers maps each router's name to its provider.
-var providers = map[string]provider{
+// Watch is one kind of object a router reads.
+type Watch struct {
+	// Kind is the object's kind, as in refs.Object.Kind ("Ingress").
+	Kind string
+	// Object is an empty object of the kind, to tell given objects' kinds apart.
+	Object runtime.Object
+	// AddToScheme registers the kind, to read it from manifests.
+	AddToScheme func(*runtime.Scheme) error
+	// Informer is the kind's shared informer from the controller's factories.
+	Informer func(Factories) cache.SharedIndexInformer
+	// List lists the kind's objects in namespace from the API server.
+	List func(ctx context.Context, kube kubernetes.Interface, namespace string) ([]runtime.Object, error)
+}
+
+// Factories are the informer factories the controller builds its caches with; a router
+// whose kinds client-go does not serve adds its factory here.
+type Factories struct {
+	// Kube serves client-go's kinds, with the controller's namespace and transform.
+	Kube kubeinformers.SharedInformerFactory
+}
+
+// ingresses is the Watch of networking.k8s.io/v1 Ingresses.
+var ingresses = Watch{
+	Kind:        nginx.Kind,
+	Object:      &networkingv1.Ingress{},
+	AddToScheme: networkingv1.AddToScheme,
+	Informer: func(f Factories) cache.SharedIndexInformer {
+		return f.Kube.Networking().V1().Ingresses().Informer()
+	},
+	List: func(ctx context.Context, kube kubernetes.Interface, namespace string) ([]runtime.Object, error) {
+		list, err := kube.NetworkingV1().Ingresses(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list ingresses in namespace %q: %w", namespace, err)
+		}
+		out := make([]runtime.Object, 0, len(list.Items))
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+		return out, nil
+	},
+}
+
+// ingressLister is the lister over d's Ingress cache (empty when d has none).
+func ingressLister(d Deps) networkinglisters.IngressLister {
+	idx := d.Caches[nginx.Kind]
+	if idx == nil {
+		idx = cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	}
+	return networkinglisters.NewIngressLister(idx)
+}
+
+// entries maps each router's name to its entry: the one place a router is named.
+var entries = map[string]Entry{
 	nginx.Name: {
-		selected: func(tr *v1alpha1.RolloutTrafficRouting) bool { return tr.Nginx != nil },
-		build:    func(d Deps) Router { return nginx.New(d.Client, d.Ingresses) },
+		Name:     nginx.Name,
+		Selected: func(tr *v1alpha1.RolloutTrafficRouting) bool { return tr.Nginx != nil },
+		Watches:  []Watch{ingresses},
+		Refs:     nginx.Refs,
+		New:      func(d Deps) Router { return nginx.New(d.Client, ingressLister(d)) },
+		Render: func(ro *v1alpha1.Rollout, d Deps, t plan.SetTraffic) []runtime.Object {
+			return nginx.Render(ro, ingressLister(d), t)
+		},
+		Describe:  nginx.Describe,
+		Summarize: nginx.Summarize,
 	},
 }
 
 var _ Router = (*nginx.Router)(nil)
 
-// For returns the router ro's spec.strategy.canary.trafficRouting selects: nil and no
+// selected is the entry ro's spec.strategy.canary.trafficRouting selects: nil and no
 // error when the Rollout has no trafficRouting (a blue-green Rollout, or a canary that
 // splits by replica count), an error when trafficRouting names no router Serin supports
 // or more than one.
-func For(ro *v1alpha1.Rollout, d Deps) (Router, error) {
+func selected(ro *v1alpha1.Rollout) (*Entry, error) {
 	c := ro.Spec.Strategy.Canary
 	if c == nil || c.TrafficRouting == nil {
 		return nil, nil
 	}
-	names := slices.Sorted(maps.Keys(providers))
+	names := slices.Sorted(maps.Keys(entries))
 	var chosen []string
 	for _, name := range names {
-		if providers[name].selected(c.TrafficRouting) {
+		if entries[name].Selected(c.TrafficRouting) {
 			chosen = append(chosen, name)
 		}
 	}
@@ -47,8 +137,63 @@ func For(ro *v1alpha1.Rollout, d Deps) (Router, error) {
 	case 0:
 		return nil, fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting sets no supported router (supported: %s)", ro.Name, strings.Join(names, ", "))
 	case 1:
-		return providers[chosen[0]].build(d), nil
+		e := entries[chosen[0]]
+		return &e, nil
 	default:
 		return nil, fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting sets several routers (%s); set one", ro.Name, strings.Join(chosen, ", "))
 	}
+}
+
+// For returns the router ro selects, built over d: nil and no error without
+// trafficRouting; an error when trafficRouting selects no supported router or several.
+func For(ro *v1alpha1.Rollout, d Deps) (Router, error) {
+	e, err := selected(ro)
+	if e == nil || err != nil {
+		return nil, err
+	}
+	return e.New(d), nil
+}
+
+// Name is the name of the router ro selects: "" without trafficRouting; an error as For's.
+func Name(ro *v1alpha1.Rollout) (string, error) {
+	e, err := selected(ro)
+	if e == nil || err != nil {
+		return "", err
+	}
+	return e.Name, nil
+}
+
+// Refs is everything ro refers to: refs.Of, and the objects of the router it selects
+// (none when it selects none, or not exactly one).
+func Refs(ro *v1alpha1.Rollout) refs.Refs {
+	r := refs.Of(ro)
+	if e, _ := selected(ro); e != nil {
+		r.Router = e.Refs(ro)
+	}
+	return r
+}
+
+// Describe says how ro's traffic is split, for the dashboard and the plugin: the
+// router's own words ("nginx (Ingress web)"); "" without trafficRouting, or when it
+// selects no supported router or several (validation reports that).
+func Describe(ro *v1alpha1.Rollout) string {
+	if e, _ := selected(ro); e != nil {
+		return e.Describe(ro)
+	}
+	return ""
+}
+
+// Watches are the kinds every router reads, each once, sorted by kind.
+func Watches() []Watch {
+	byKind := map[string]Watch{}
+	for _, e := range entries {
+		for _, w := range e.Watches {
+			byKind[w.Kind] = w
+		}
+	}
+	out := make([]Watch, 0, len(byKind))
+	for _, k := range slices.Sorted(maps.Keys(byKind)) {
+		out = append(out, byKind[k])
+	}
+	return out
 }

@@ -1,12 +1,19 @@
 package trafficrouting
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
 )
 
 func TestFor(t *testing.T) {
@@ -53,5 +60,139 @@ func TestFor(t *testing.T) {
 				t.Errorf("For = %v, want the %s router", r, tc.wantName)
 			}
 		})
+	}
+}
+
+func nginxRollout(stable ...string) *v1alpha1.Rollout {
+	n := &v1alpha1.NginxTrafficRouting{StableIngresses: stable}
+	if len(stable) == 1 {
+		n = &v1alpha1.NginxTrafficRouting{StableIngress: stable[0]}
+	}
+	return &v1alpha1.Rollout{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{
+			StableService: "web-stable", CanaryService: "web-canary",
+			TrafficRouting: &v1alpha1.RolloutTrafficRouting{Nginx: n},
+		}}},
+	}
+}
+
+func TestRefsAndDescribe(t *testing.T) {
+	tests := map[string]struct {
+		ro           *v1alpha1.Rollout
+		wantRouter   []refs.Object
+		wantDescribe string
+	}{
+		"nginx, one stable Ingress": {
+			ro: nginxRollout("web"),
+			wantRouter: []refs.Object{
+				{Kind: "Ingress", Name: "web", Role: refs.RoleStable},
+				{Kind: "Ingress", Name: "web-web-canary", Role: refs.RoleCanary, Written: true},
+			},
+			wantDescribe: "nginx (Ingress web)",
+		},
+		"nginx, two stable Ingresses": {
+			ro: nginxRollout("web", "web-internal"),
+			wantRouter: []refs.Object{
+				{Kind: "Ingress", Name: "web", Role: refs.RoleStable},
+				{Kind: "Ingress", Name: "web-web-canary", Role: refs.RoleCanary, Written: true},
+				{Kind: "Ingress", Name: "web-internal", Role: refs.RoleStable},
+				{Kind: "Ingress", Name: "web-web-internal-canary", Role: refs.RoleCanary, Written: true},
+			},
+			wantDescribe: "nginx (Ingress web, web-internal)",
+		},
+		"no trafficRouting": {
+			ro: &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{
+				Canary: &v1alpha1.CanaryStrategy{StableService: "web-stable"}}}},
+		},
+		"trafficRouting without a router": {
+			ro: &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{
+				Canary: &v1alpha1.CanaryStrategy{TrafficRouting: &v1alpha1.RolloutTrafficRouting{}}}}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := Refs(tc.ro)
+			if !reflect.DeepEqual(r.Router, tc.wantRouter) {
+				t.Errorf("Refs(...).Router = %+v, want %+v", r.Router, tc.wantRouter)
+			}
+			if want := refs.Of(tc.ro); !reflect.DeepEqual(r.Services, want.Services) || !reflect.DeepEqual(r.Templates, want.Templates) {
+				t.Errorf("Refs = %+v, want refs.Of's Services and Templates %+v", r, want)
+			}
+			if got := Describe(tc.ro); got != tc.wantDescribe {
+				t.Errorf("Describe = %q, want %q", got, tc.wantDescribe)
+			}
+		})
+	}
+}
+
+// Every kind a router refers to is watched, and read back from given objects by kind.
+func TestWatchesCoverRefs(t *testing.T) {
+	watched := map[string]bool{}
+	for _, w := range Watches() {
+		watched[w.Kind] = true
+		if got := KindOf(w.Object); got != w.Kind {
+			t.Errorf("KindOf(%T) = %q, want %q", w.Object, got, w.Kind)
+		}
+	}
+	for name, e := range entries {
+		if e.Name != name {
+			t.Errorf("entry %q is named %q", name, e.Name)
+		}
+		for _, o := range Refs(nginxRollout("web")).Router {
+			if !watched[o.Kind] {
+				t.Errorf("router %s refers to a %s, a kind no router watches", name, o.Kind)
+			}
+		}
+	}
+	if got := KindOf(&corev1.Service{}); got != "" {
+		t.Errorf("KindOf(Service) = %q: no router reads Services", got)
+	}
+}
+
+func stableIngress(name string) *networkingv1.Ingress {
+	prefix := networkingv1.PathTypePrefix
+	return &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"},
+		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
+			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+				Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: &prefix, Backend: networkingv1.IngressBackend{
+					Service: &networkingv1.IngressServiceBackend{Name: "web-stable", Port: networkingv1.ServiceBackendPort{Number: 80}},
+				}}},
+			}},
+		}}},
+	}
+}
+
+// Offline, the router renders and observes given objects as it does cached ones: what
+// Render makes, ObserveObjects reads back in sync.
+func TestOfflineRenderThenObserve(t *testing.T) {
+	ro := nginxRollout("web")
+	ro.UID = "uid-web"
+	if st := ObserveObjects(ro, []runtime.Object{stableIngress("web")}); st != nil {
+		t.Errorf("before any write: %+v, want nil", st)
+	}
+	if st := ObserveObjects(ro, nil); st == nil || !strings.Contains(st.Problem, "stable Ingress web not found") {
+		t.Errorf("without the stable Ingress: %+v, want a Problem naming it", st)
+	}
+	split := plan.SetTraffic{CanaryWeight: 30}
+	rendered := Render(ro, []runtime.Object{stableIngress("web"), &corev1.Service{}}, split)
+	if len(rendered) != 1 {
+		t.Fatalf("Render = %d objects, want the canary Ingress", len(rendered))
+	}
+	canary := rendered[0].(*networkingv1.Ingress)
+	if got, want := Summarize(ro, canary), "web-web-canary canary-weight=30"; got != want {
+		t.Errorf("Summarize = %q, want %q", got, want)
+	}
+	st := ObserveObjects(ro, []runtime.Object{stableIngress("web"), canary})
+	if st == nil || st.CanaryWeight != 30 || st.OutOfSync || st.Problem != "" {
+		t.Errorf("ObserveObjects(rendered) = %+v, want weight 30 in sync", st)
+	}
+	if got := Render(ro, nil, split); got != nil {
+		t.Errorf("Render without the stable Ingress = %v, want nothing", got)
+	}
+	noRouter := &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{Canary: &v1alpha1.CanaryStrategy{}}}}
+	if st := ObserveObjects(noRouter, nil); st != nil {
+		t.Errorf("ObserveObjects without a router = %+v, want nil", st)
 	}
 }

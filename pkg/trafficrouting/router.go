@@ -1,13 +1,17 @@
 // Package trafficrouting is how Serin moves traffic between the stable and canary
 // Services: one small Router interface, one implementation per traffic provider (nginx/),
-// chosen by a registry from the Rollout's spec.strategy.canary.trafficRouting.
+// and one registry (registry.go) that says everything else Serin needs to know about each
+// provider — which Rollouts select it, what it watches and refers to, how to render and
+// observe it offline, how to describe it. Nothing outside this package imports a
+// provider package: the controller, the preview, the plugin and the dashboard go through
+// the registry, so a new router goes in here and nowhere else.
 package trafficrouting
 
 import (
 	"context"
 
 	"k8s.io/client-go/kubernetes"
-	networkinglisters "k8s.io/client-go/listers/networking/v1"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
@@ -29,8 +33,10 @@ type Router interface {
 	SetTraffic(ctx context.Context, ro *v1alpha1.Rollout, t plan.SetTraffic) error
 }
 
-// Deps is what a router may use: a client to write and listers to read.
+// Deps is what a router may use: a client to write, and the caches of the kinds the
+// routers watch (Watch.Kind to its cache) to read. Offline (the preview, the plugin)
+// Client is nil and the caches hold the objects given.
 type Deps struct {
-	Client    kubernetes.Interface
-	Ingresses networkinglisters.IngressLister
+	Client kubernetes.Interface
+	Caches map[string]cache.Indexer
 }

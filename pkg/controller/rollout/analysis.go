@@ -11,37 +11,12 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
 )
 
 // The Rollout's side of analysis: gathering its runs and the templates it refers to,
 // creating, terminating and deleting runs, and requeueing the Rollout when a run's
 // verdict or a template changes. Running the runs is pkg/analysis' job.
-
-// analysisRefs are the templates ro's analysis steps, background analysis and blue-green
-// pre- and post-promotion analysis name.
-func analysisRefs(ro *v1alpha1.Rollout) []v1alpha1.AnalysisTemplateRef {
-	var refs []v1alpha1.AnalysisTemplateRef
-	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
-		for _, a := range []*v1alpha1.RolloutAnalysis{bg.PrePromotionAnalysis, bg.PostPromotionAnalysis} {
-			if a != nil {
-				refs = append(refs, a.Templates...)
-			}
-		}
-	}
-	c := ro.Spec.Strategy.Canary
-	if c == nil {
-		return refs
-	}
-	for _, s := range c.Steps {
-		if s.Analysis != nil {
-			refs = append(refs, s.Analysis.Templates...)
-		}
-	}
-	if c.Analysis != nil {
-		refs = append(refs, c.Analysis.Templates...)
-	}
-	return refs
-}
 
 // rolloutTemplates is the indexRolloutByTemplate index function.
 func rolloutTemplates(obj any) ([]string, error) {
@@ -51,7 +26,7 @@ func rolloutTemplates(obj any) ([]string, error) {
 	}
 	seen := map[string]bool{}
 	var keys []string
-	for _, ref := range analysisRefs(ro) {
+	for _, ref := range refs.Of(ro).Templates {
 		k := templateKey(ro.Namespace, ref.TemplateName, ref.ClusterScope)
 		if !seen[k] {
 			seen[k] = true
@@ -79,7 +54,7 @@ func (c *Controller) gatherAnalysis(ro *v1alpha1.Rollout, in *plan.Input) error 
 			in.AnalysisRuns = append(in.AnalysisRuns, run)
 		}
 	}
-	for _, ref := range analysisRefs(ro) {
+	for _, ref := range refs.Of(ro).Templates {
 		if ref.ClusterScope {
 			if c.clusterTemplates == nil {
 				continue // a namespaced controller sees none: "not found"

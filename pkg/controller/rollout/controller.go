@@ -19,7 +19,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
-	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -66,7 +65,7 @@ type Controller struct {
 	pods         corelisters.PodLister
 	podIndex     cache.Indexer
 	services     corelisters.ServiceLister
-	ingresses    networkinglisters.IngressLister
+	routerDeps   trafficrouting.Deps
 	runs         serinlisters.AnalysisRunLister
 	runIndex     cache.Indexer
 	templates    serinlisters.AnalysisTemplateLister
@@ -106,7 +105,7 @@ func New(cfg Config) (*Controller, error) {
 		pods:         corelisters.NewPodLister(inf.Pods.GetIndexer()),
 		podIndex:     inf.Pods.GetIndexer(),
 		services:     corelisters.NewServiceLister(inf.Services.GetIndexer()),
-		ingresses:    networkinglisters.NewIngressLister(inf.Ingresses.GetIndexer()),
+		routerDeps:   inf.RouterDeps(cfg.Kube),
 		runs:         serinlisters.NewAnalysisRunLister(inf.AnalysisRuns.GetIndexer()),
 		runIndex:     inf.AnalysisRuns.GetIndexer(),
 		templates:    serinlisters.NewAnalysisTemplateLister(inf.AnalysisTemplates.GetIndexer()),

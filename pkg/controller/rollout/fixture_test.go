@@ -135,7 +135,7 @@ func (f *fixture) indexerFor(obj runtime.Object) cache.Indexer {
 	case *corev1.Service:
 		return f.inf.Services.GetIndexer()
 	case *networkingv1.Ingress:
-		return f.inf.Ingresses.GetIndexer()
+		return f.inf.Router["Ingress"].GetIndexer()
 	case *v1alpha1.AnalysisRun:
 		return f.inf.AnalysisRuns.GetIndexer()
 	case *v1alpha1.AnalysisTemplate:
@@ -165,7 +165,7 @@ func (f *fixture) refresh() {
 	replace(f.inf.ReplicaSets.GetIndexer(), ptrs(rss.Items))
 	replace(f.inf.Pods.GetIndexer(), ptrs(pods.Items))
 	replace(f.inf.Services.GetIndexer(), ptrs(svcs.Items))
-	replace(f.inf.Ingresses.GetIndexer(), ptrs(ings.Items))
+	replace(f.inf.Router["Ingress"].GetIndexer(), ptrs(ings.Items))
 	runs, err := f.serin.SerinV1alpha1().AnalysisRuns("").List(ctx, metav1.ListOptions{})
 	must(f.t, err)
 	replace(f.inf.AnalysisRuns.GetIndexer(), ptrs(runs.Items))

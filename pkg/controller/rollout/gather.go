@@ -9,6 +9,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
 	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
@@ -43,7 +44,7 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 		return in, nil, err
 	}
 
-	router, err := c.routerFor(ro, trafficrouting.Deps{Client: c.kube, Ingresses: c.ingresses})
+	router, err := c.routerFor(ro, c.routerDeps)
 	switch {
 	case err != nil:
 		in.Traffic = &plan.TrafficState{Problem: err.Error()}
@@ -116,14 +117,7 @@ func (c *Controller) podsOf(namespace string, rss []*appsv1.ReplicaSet) []*corev
 }
 
 // serviceNames are the Services ro names, each once.
-func serviceNames(ro *v1alpha1.Rollout) []string {
-	keys, _ := rolloutServices(ro)
-	names := make([]string, 0, len(keys))
-	for _, k := range keys {
-		names = append(names, k[len(ro.Namespace)+1:])
-	}
-	return names
-}
+func serviceNames(ro *v1alpha1.Rollout) []string { return refs.Of(ro).ServiceNames() }
 
 // cachedVersion looks objects of ro's namespace up in the caches, for expectations.
 func (c *Controller) cachedVersion(namespace string) lookup {

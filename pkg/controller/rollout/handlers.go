@@ -6,7 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
@@ -42,11 +41,6 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			UpdateFunc: changed(c.serviceUpdated),
 			DeleteFunc: c.serviceChanged,
 		}},
-		{inf.Ingresses, cache.ResourceEventHandlerFuncs{
-			AddFunc:    c.ingressChanged,
-			UpdateFunc: changed(func(old, cur any) { c.ingressChanged(old); c.ingressChanged(cur) }),
-			DeleteFunc: c.ingressChanged,
-		}},
 		{inf.AnalysisRuns, cache.ResourceEventHandlerFuncs{
 			AddFunc:    c.enqueueOwner,
 			UpdateFunc: changed(c.analysisRunUpdated),
@@ -59,6 +53,17 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			informer cache.SharedIndexInformer
 			handler  cache.ResourceEventHandlerFuncs
 		}{inf.ClusterAnalysisTemplates, templateHandler(c)})
+	}
+	for kind, informer := range inf.Router {
+		onChange := c.routerObjectChanged(kind)
+		handlers = append(handlers, struct {
+			informer cache.SharedIndexInformer
+			handler  cache.ResourceEventHandlerFuncs
+		}{informer, cache.ResourceEventHandlerFuncs{
+			AddFunc:    onChange,
+			UpdateFunc: changed(func(old, cur any) { onChange(old); onChange(cur) }),
+			DeleteFunc: onChange,
+		}})
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -80,7 +85,8 @@ func changed(f func(old, cur any)) func(old, cur any) {
 	}
 }
 
-// enqueueOwner enqueues the Rollout that controls obj (a ReplicaSet or Ingress).
+// enqueueOwner enqueues the Rollout that controls obj (a ReplicaSet, an AnalysisRun or
+// an object a traffic router wrote, e.g. a canary Ingress).
 func (c *Controller) enqueueOwner(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
@@ -167,17 +173,15 @@ func (c *Controller) serviceChanged(obj any) {
 	c.enqueueIndexed(indexRolloutByService, obj)
 }
 
-// ingressChanged enqueues the Rollout owning a canary Ingress and the Rollouts naming
-// a stable one.
-func (c *Controller) ingressChanged(obj any) {
-	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
+// routerObjectChanged is the handler of a kind the traffic routers watch: it enqueues
+// the Rollout controlling the object (e.g. a canary Ingress) and the Rollouts whose
+// router reads or writes an object of that name (e.g. a stable Ingress, or a foreign
+// Ingress in the way of a canary Ingress).
+func (c *Controller) routerObjectChanged(kind string) func(obj any) {
+	return func(obj any) {
+		c.enqueueOwner(obj)
+		c.enqueueIndexed(indexRolloutByRouter+kind, obj)
 	}
-	if _, ok := obj.(*networkingv1.Ingress); !ok {
-		return
-	}
-	c.enqueueOwner(obj)
-	c.enqueueIndexed(indexRolloutByIngress, obj)
 }
 
 // enqueueIndexed enqueues the Rollouts the index lists for obj's "namespace/name".

@@ -56,12 +56,12 @@ func TestHandlersEnqueueTheRolloutsConcerned(t *testing.T) {
 		"Service update, other selector": {func() {
 			changed(f.c.serviceUpdated)(withRV(svc, "1", nil), withRV(svc, "2", map[string]string{"a": "b"}))
 		}, []string{"api"}},
-		"stable Ingress":              {func() { f.c.ingressChanged(testIngress("web", "web-stable")) }, []string{"web"}},
-		"canary Ingress owned by web": {func() { f.c.ingressChanged(canaryIngress) }, []string{"web"}},
+		"stable Ingress":              {func() { f.c.routerObjectChanged("Ingress")(testIngress("web", "web-stable")) }, []string{"web"}},
+		"canary Ingress owned by web": {func() { f.c.routerObjectChanged("Ingress")(canaryIngress) }, []string{"web"}},
 		"foreign Ingress in the way of web's canary Ingress, deleted": {func() {
-			f.c.ingressChanged(cache.DeletedFinalStateUnknown{Key: "shop/web-web-canary", Obj: testIngress("web-web-canary", "x")})
+			f.c.routerObjectChanged("Ingress")(cache.DeletedFinalStateUnknown{Key: "shop/web-web-canary", Obj: testIngress("web-web-canary", "x")})
 		}, []string{"web"}},
-		"unrelated Ingress":            {func() { f.c.ingressChanged(testIngress("web-other-canary", "x")) }, nil},
+		"unrelated Ingress":            {func() { f.c.routerObjectChanged("Ingress")(testIngress("web-other-canary", "x")) }, nil},
 		"ReplicaSet owned by web":      {func() { f.c.enqueueOwner(testRS(web, "web-abc", "abc", 1, nil)) }, []string{"web"}},
 		"ReplicaSet of a previous web": {func() { f.c.enqueueOwner(strangerRS) }, nil},
 		"Rollout update, same version": {func() { changed(func(_, cur any) { f.c.enqueue(cur) })(web, web) }, nil},

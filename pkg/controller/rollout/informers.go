@@ -3,11 +3,12 @@ package rollout
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeinformers "k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -16,7 +17,8 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
-	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/refs"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
 // Index names on the informers' indexers.
@@ -24,10 +26,12 @@ const (
 	// indexRolloutByService maps "namespace/service" to the Rollouts naming that Service
 	// as stable, canary, active or preview Service.
 	indexRolloutByService = "rolloutByService"
-	// indexRolloutByIngress maps "namespace/ingress" to the Rollouts naming that Ingress
-	// as an nginx stable Ingress, or whose canary Ingress has that name (so that the
-	// deletion of a foreign Ingress in the way lets the Rollout go on at once).
-	indexRolloutByIngress = "rolloutByIngress"
+	// indexRolloutByRouter + kind (e.g. "rolloutByRouter/Ingress") maps "namespace/name"
+	// of an object of a kind a traffic router watches to the Rollouts whose router reads
+	// or writes that object (trafficrouting.Refs): e.g. nginx's stable Ingress, and its
+	// canary Ingress, so that the deletion of a foreign Ingress in the way lets the
+	// Rollout go on at once.
+	indexRolloutByRouter = "rolloutByRouter/"
 	// indexRolloutByTemplate maps "namespace/name" of an AnalysisTemplate, or
 	// "cluster/name" of a ClusterAnalysisTemplate, to the Rollouts whose analysis uses it.
 	indexRolloutByTemplate = "rolloutByTemplate"
@@ -48,7 +52,9 @@ type Informers struct {
 	ReplicaSets cache.SharedIndexInformer
 	Pods        cache.SharedIndexInformer
 	Services    cache.SharedIndexInformer
-	Ingresses   cache.SharedIndexInformer
+	// Router holds, by kind, the caches of the objects the traffic routers read
+	// (trafficrouting.Watches: Ingresses for nginx).
+	Router map[string]cache.SharedIndexInformer
 	// AnalysisRuns, AnalysisTemplates and ClusterAnalysisTemplates feed analysis steps
 	// and background analysis. ClusterAnalysisTemplates is nil for a controller limited
 	// to one namespace (a namespaced Role cannot grant a cluster-scoped kind).
@@ -81,7 +87,7 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 		ReplicaSets: ownedFactory.Apps().V1().ReplicaSets().Informer(),
 		Pods:        ownedFactory.Core().V1().Pods().Informer(),
 		Services:    kubeFactory.Core().V1().Services().Informer(),
-		Ingresses:   kubeFactory.Networking().V1().Ingresses().Informer(),
+		Router:      map[string]cache.SharedIndexInformer{},
 		start:       []func(<-chan struct{}){serinFactory.Start, ownedFactory.Start, kubeFactory.Start},
 
 		AnalysisRuns:      serinFactory.Serin().V1alpha1().AnalysisRuns().Informer(),
@@ -93,11 +99,15 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 	if err := inf.AnalysisRuns.AddIndexers(cache.Indexers{indexByControllerUID: controllerUID}); err != nil {
 		return nil, fmt.Errorf("analysisrun indexers: %w", err)
 	}
-	if err := inf.Rollouts.AddIndexers(cache.Indexers{
+	rolloutIndexers := cache.Indexers{
 		indexRolloutByService:  rolloutServices,
-		indexRolloutByIngress:  rolloutIngresses,
 		indexRolloutByTemplate: rolloutTemplates,
-	}); err != nil {
+	}
+	for _, w := range trafficrouting.Watches() {
+		inf.Router[w.Kind] = w.Informer(trafficrouting.Factories{Kube: kubeFactory})
+		rolloutIndexers[indexRolloutByRouter+w.Kind] = rolloutRouterObjects(w.Kind)
+	}
+	if err := inf.Rollouts.AddIndexers(rolloutIndexers); err != nil {
 		return nil, fmt.Errorf("rollout indexers: %w", err)
 	}
 	if err := inf.ReplicaSets.AddIndexers(cache.Indexers{indexByControllerUID: controllerUID}); err != nil {
@@ -132,46 +142,44 @@ func (inf *Informers) WaitForCacheSync(ctx context.Context) bool {
 }
 
 func (inf *Informers) all() []cache.SharedIndexInformer {
-	all := []cache.SharedIndexInformer{inf.Rollouts, inf.ReplicaSets, inf.Pods, inf.Services, inf.Ingresses,
+	all := []cache.SharedIndexInformer{inf.Rollouts, inf.ReplicaSets, inf.Pods, inf.Services,
 		inf.AnalysisRuns, inf.AnalysisTemplates}
+	for _, kind := range slices.Sorted(maps.Keys(inf.Router)) {
+		all = append(all, inf.Router[kind])
+	}
 	if inf.ClusterAnalysisTemplates != nil {
 		all = append(all, inf.ClusterAnalysisTemplates)
 	}
 	return all
 }
 
+// RouterDeps are the traffic routers' Deps over these caches, writing with client.
+func (inf *Informers) RouterDeps(client kubernetes.Interface) trafficrouting.Deps {
+	d := trafficrouting.Deps{Client: client, Caches: map[string]cache.Indexer{}}
+	for kind, i := range inf.Router {
+		d.Caches[kind] = i.GetIndexer()
+	}
+	return d
+}
+
+// rolloutServices is the indexRolloutByService index function.
 func rolloutServices(obj any) ([]string, error) {
 	ro, ok := obj.(*v1alpha1.Rollout)
 	if !ok {
 		return nil, nil
 	}
-	var names []string
-	if c := ro.Spec.Strategy.Canary; c != nil {
-		names = append(names, c.StableService, c.CanaryService)
-	}
-	if bg := ro.Spec.Strategy.BlueGreen; bg != nil {
-		names = append(names, bg.ActiveService, bg.PreviewService)
-	}
-	return namespacedKeys(ro.Namespace, names), nil
+	return namespacedKeys(ro.Namespace, refs.Of(ro).ServiceNames()), nil
 }
 
-func rolloutIngresses(obj any) ([]string, error) {
-	ro, ok := obj.(*v1alpha1.Rollout)
-	if !ok {
-		return nil, nil
-	}
-	c := ro.Spec.Strategy.Canary
-	if c == nil || c.TrafficRouting == nil || c.TrafficRouting.Nginx == nil {
-		return nil, nil
-	}
-	n := c.TrafficRouting.Nginx
-	names := append([]string{n.StableIngress}, n.StableIngresses...)
-	for _, stable := range names {
-		if stable != "" {
-			names = append(names, nginx.CanaryIngressName(ro.Name, stable))
+// rolloutRouterObjects is the index function of indexRolloutByRouter+kind.
+func rolloutRouterObjects(kind string) cache.IndexFunc {
+	return func(obj any) ([]string, error) {
+		ro, ok := obj.(*v1alpha1.Rollout)
+		if !ok {
+			return nil, nil
 		}
+		return namespacedKeys(ro.Namespace, trafficrouting.Refs(ro).RouterNames(kind)), nil
 	}
-	return namespacedKeys(ro.Namespace, names), nil
 }
 
 // namespacedKeys is "namespace/name" for each distinct non-empty name.
@@ -268,15 +276,16 @@ func minimalPod(pod *corev1.Pod) *corev1.Pod {
 	return out
 }
 
-// stripKube drops managedFields from Services and Ingresses, and kubectl's copy of a
-// Service (Services are only ever merge-patched, never updated from the cache).
+// stripKube drops managedFields from Services and the routers' objects, and kubectl's
+// copy of a Service (Services are only ever merge-patched, never updated from the cache;
+// a router may update its objects from the cache, so their copy stays).
 func stripKube(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *corev1.Service:
 		o.ManagedFields = nil
 		delete(o.Annotations, lastApplied)
-	case *networkingv1.Ingress:
-		o.ManagedFields = nil
+	case metav1.Object:
+		o.SetManagedFields(nil)
 	}
 	return obj, nil
 }

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/plan/preview"
+	"github.com/serin-dev/serin/pkg/preview"
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
@@ -93,9 +93,9 @@ func expectState(e *framework.Env, st preview.State) {
 	for svc, sel := range st.ServiceSelectors {
 		waitSelector(e, svc, sel[hashLabel])
 	}
-	for _, want := range st.CanaryIngresses {
-		wantAnn := canaryAnnotations(want.Annotations)
-		e.Then().Object(ingresses, want.Name, fmt.Sprintf("canary annotations %v", wantAnn), func(o *unstructured.Unstructured) (bool, error) {
+	for _, want := range st.RouterObjects { // nginx: the canary Ingresses
+		wantAnn := canaryAnnotations(want.GetAnnotations())
+		e.Then().Object(ingresses, want.GetName(), fmt.Sprintf("canary annotations %v", wantAnn), func(o *unstructured.Unstructured) (bool, error) {
 			return maps.Equal(canaryAnnotations(o.GetAnnotations()), wantAnn), nil
 		})
 	}

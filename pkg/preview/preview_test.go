@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
 func load(t *testing.T, dir string) Manifests {
@@ -31,7 +31,7 @@ func load(t *testing.T, dir string) Manifests {
 }
 
 func TestCanaryNginx(t *testing.T) {
-	m := load(t, "../../../examples/canary-nginx")
+	m := load(t, "../../examples/canary-nginx")
 	ro := m.Rollouts[0]
 	ro.Namespace = "shop"
 	c, notes := Offline(ro, m)
@@ -70,9 +70,9 @@ func TestCanaryNginx(t *testing.T) {
 			t.Errorf("step %d: got %s waits %q stable %d canary %d weight %d; want %+v",
 				i+1, s.Step, s.Waits, sizes["stable"], sizes["canary"], *s.State.CanaryWeight, w)
 		}
-		if len(s.State.CanaryIngresses) != 1 || s.State.CanaryIngresses[0].Name != nginx.CanaryIngressName("web", "web") {
-			t.Errorf("step %d: canary Ingresses %v", i+1, s.State.CanaryIngresses)
-		} else if got := s.State.CanaryIngresses[0].Annotations["nginx.ingress.kubernetes.io/canary-weight"]; got != strconv.Itoa(int(w.weight)) {
+		if ros := s.State.RouterObjects; len(ros) != 1 || ros[0].GetKind() != "Ingress" || ros[0].GetName() != "web-web-canary" {
+			t.Errorf("step %d: router objects %v, want the canary Ingress web-web-canary", i+1, ros)
+		} else if got := ros[0].GetAnnotations()["nginx.ingress.kubernetes.io/canary-weight"]; got != strconv.Itoa(int(w.weight)) {
 			t.Errorf("step %d: canary Ingress weight %q, want %d", i+1, got, w.weight)
 		}
 		if sel := s.State.ServiceSelectors["web-canary"]["rollouts-pod-template-hash"]; sel != pv.Revision {
@@ -89,7 +89,7 @@ func TestCanaryNginx(t *testing.T) {
 }
 
 func TestCanaryAnalysis(t *testing.T) {
-	m := load(t, "../../../examples/canary-analysis")
+	m := load(t, "../../examples/canary-analysis")
 	ro := m.Rollouts[0]
 	ro.Namespace = "shop"
 	c, _ := Offline(ro, m)
@@ -120,7 +120,7 @@ func TestCanaryAnalysis(t *testing.T) {
 func TestExamples(t *testing.T) {
 	for _, dir := range []string{"canary-basic", "canary-nginx", "header-route", "canary-analysis"} {
 		t.Run(dir, func(t *testing.T) {
-			m := load(t, filepath.Join("../../../examples", dir))
+			m := load(t, filepath.Join("../../examples", dir))
 			ro := m.Rollouts[0]
 			c, _ := Offline(ro, m)
 			pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
@@ -141,5 +141,23 @@ func TestExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Role metadata is carried out on the simulated pods as the controller would: the preview
+// still runs every step to the end.
+func TestRoleMetadata(t *testing.T) {
+	m := load(t, "../../examples/canary-nginx")
+	ro := m.Rollouts[0]
+	c := ro.Spec.Strategy.Canary
+	c.CanaryMetadata = &v1alpha1.PodTemplateMetadata{Labels: map[string]string{"role": "canary"}}
+	c.StableMetadata = &v1alpha1.PodTemplateMetadata{Labels: map[string]string{"role": "stable"}}
+	start, _ := Offline(ro, m)
+	pv, err := Run(start, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv.Steps) != len(c.Steps) || len(pv.Promoted.ReplicaSets) != 1 {
+		t.Errorf("steps %d of %d, promoted %+v; want every step and only the new revision", len(pv.Steps), len(c.Steps), pv.Promoted.ReplicaSets)
 	}
 }

@@ -7,11 +7,13 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/refs"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
 // PreviousHash stands for the stable revision's pod template hash in an offline preview.
@@ -20,10 +22,10 @@ const PreviousHash = "previous"
 // Offline is the Cluster an offline preview starts from: the Rollout's template is an
 // update of a stable revision (ReplicaSet <rollout>-previous) running every replica, with
 // no traffic on the canary. Services the manifests did not hold are made from the
-// Rollout's selector; stable Ingresses they did not hold are left out, with a note.
-// Analysis templates come from the manifests too.
+// Rollout's selector; objects its traffic router reads that they did not hold (e.g. a
+// stable Ingress) are left out, with a note. Analysis templates come from the manifests
+// too.
 func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
-	services, ingresses := m.Services, m.Ingresses
 	ro = ro.DeepCopy()
 	CRDDefaults(&ro.Spec.Template)
 	c := ro.Spec.Strategy.Canary
@@ -31,7 +33,6 @@ func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
 	if ro.Spec.Replicas != nil {
 		replicas = *ro.Spec.Replicas
 	}
-	var notes []string
 	if c == nil {
 		return Cluster{Rollout: ro}, nil
 	}
@@ -50,15 +51,31 @@ func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
 			Name: ro.Name + "-" + PreviousHash, Namespace: ro.Namespace,
 			Labels:      map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: PreviousHash},
 			Annotations: map[string]string{plan.AnnotationRevision: strconv.Itoa(1)},
+			// The Rollout's, as on the cluster: not an orphan for the plan to adopt.
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(ro, v1alpha1.SchemeGroupVersion.WithKind("Rollout"))},
 		},
 		Spec: appsv1.ReplicaSetSpec{Replicas: &replicas, Template: *tpl},
 	}
 	available(stable)
+	svcs, notes := offlineServices(ro, m.Services)
+	objs, more := offlineRouterObjects(ro, m.RouterObjects)
+	notes = append(notes, more...)
+	var traffic *plan.TrafficState
+	if name, err := trafficrouting.Name(ro); err == nil && name != "" {
+		traffic = &plan.TrafficState{}
+	}
+	return Cluster{
+		Rollout: ro, ReplicaSets: []*appsv1.ReplicaSet{stable}, Services: svcs, RouterObjects: objs, Traffic: traffic,
+		AnalysisTemplates: m.AnalysisTemplates, ClusterAnalysisTemplates: m.ClusterAnalysisTemplates,
+	}, notes
+}
+
+// offlineServices are ro's Services, from services or made from its selector, all
+// selecting the previous revision.
+func offlineServices(ro *v1alpha1.Rollout, services map[string]*corev1.Service) (map[string]*corev1.Service, []string) {
+	var notes []string
 	svcs := map[string]*corev1.Service{}
-	for _, name := range []string{c.StableService, c.CanaryService} {
-		if name == "" {
-			continue
-		}
+	for _, name := range refs.Of(ro).ServiceNames() {
 		svc := services[name]
 		if svc == nil {
 			svc = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ro.Namespace}}
@@ -74,26 +91,33 @@ func Offline(ro *v1alpha1.Rollout, m Manifests) (Cluster, []string) {
 		svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] = PreviousHash
 		svcs[name] = svc
 	}
-	ings := map[string]*networkingv1.Ingress{}
-	var traffic *plan.TrafficState
-	if c.TrafficRouting != nil && c.TrafficRouting.Nginx != nil {
-		n := c.TrafficRouting.Nginx
-		for _, name := range append([]string{n.StableIngress}, n.StableIngresses...) {
-			if name == "" {
-				continue
-			}
-			if ing := ingresses[name]; ing != nil {
-				ings[name] = ing
-			} else {
-				notes = append(notes, fmt.Sprintf("stable Ingress %s is not in the manifests: its canary Ingress is not shown (give it with -f, or use --from-cluster)", name))
-			}
+	return svcs, notes
+}
+
+// offlineRouterObjects are the objects of objs ro's router reads, in ro's namespace
+// (manifests often leave it out), with a note for each it reads that objs lacks.
+func offlineRouterObjects(ro *v1alpha1.Rollout, objs []runtime.Object) ([]runtime.Object, []string) {
+	given := map[string]runtime.Object{}
+	for _, obj := range objs {
+		if m, ok := obj.(metav1.Object); ok && (m.GetNamespace() == "" || m.GetNamespace() == ro.Namespace) {
+			given[trafficrouting.KindOf(obj)+"/"+m.GetName()] = obj
 		}
-		traffic = &plan.TrafficState{}
 	}
-	return Cluster{
-		Rollout: ro, ReplicaSets: []*appsv1.ReplicaSet{stable}, Services: svcs, Ingresses: ings, Traffic: traffic,
-		AnalysisTemplates: m.AnalysisTemplates, ClusterAnalysisTemplates: m.ClusterAnalysisTemplates,
-	}, notes
+	router, _ := trafficrouting.Name(ro)
+	var out []runtime.Object
+	var notes []string
+	for _, o := range trafficrouting.Refs(ro).Router {
+		obj := given[o.Kind+"/"+o.Name]
+		switch {
+		case obj != nil:
+			obj = obj.DeepCopyObject()
+			obj.(metav1.Object).SetNamespace(ro.Namespace)
+			out = append(out, obj)
+		case !o.Written:
+			notes = append(notes, fmt.Sprintf("%s %s %s is not in the manifests: what the %s router writes for it is not shown (give it with -f, or use --from-cluster)", o.Role, o.Kind, o.Name, router))
+		}
+	}
+	return out, notes
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,29 +1,33 @@
 // Package preview simulates a canary rollout offline to show what each step will do:
-// it drives pkg/plan's own Next over a simulated cluster in which every ReplicaSet's pods
-// become available as soon as they are asked for, an indefinite pause is promoted, and a
-// timed pause runs out. Each step's ReplicaSet sizes, traffic weights, header routes,
-// Service selectors and canary Ingresses are the controller's own decisions, rendered by
-// the nginx router's pure renderer. `kubectl serin plan` prints the result.
+// it drives pkg/plan's own Next over pkg/plan's simulated cluster (plan.Cluster) in
+// which every ReplicaSet's pods become available as soon as they are asked for, an
+// indefinite pause is promoted, and a timed pause runs out. Each step's ReplicaSet
+// sizes, traffic weights, header routes, Service selectors and router objects (nginx:
+// canary Ingresses) are the controller's own decisions, the router objects rendered by
+// the router's own renderer through pkg/trafficrouting's registry. `kubectl serin plan`
+// prints the result. It sits above pkg/plan and pkg/trafficrouting and imports both.
 package preview
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 )
 
 // Cluster is the starting point of a preview: the Rollout with the spec to roll out (its
-// status is what the cluster holds, or empty offline), its ReplicaSets, its Services and
-// stable Ingresses by name, and the traffic split in place (nil: none).
+// status is what the cluster holds, or empty offline), its ReplicaSets, its Services by
+// name, the objects its traffic router reads (e.g. the stable Ingresses) and the traffic
+// split in place (nil: none).
 type Cluster struct {
-	Rollout     *v1alpha1.Rollout
-	ReplicaSets []*appsv1.ReplicaSet
-	Services    map[string]*corev1.Service
-	Ingresses   map[string]*networkingv1.Ingress
-	Traffic     *plan.TrafficState
+	Rollout       *v1alpha1.Rollout
+	ReplicaSets   []*appsv1.ReplicaSet
+	Services      map[string]*corev1.Service
+	RouterObjects []runtime.Object
+	Traffic       *plan.TrafficState
 	// AnalysisTemplates and ClusterAnalysisTemplates by name, for analysis steps and
 	// background analysis; every run is taken to succeed.
 	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
@@ -68,8 +72,9 @@ type State struct {
 	HeaderRoutes []v1alpha1.SetHeaderRoute `json:"headerRoutes,omitempty"`
 	// ServiceSelectors are the selectors of the stable and canary Services by name.
 	ServiceSelectors map[string]map[string]string `json:"serviceSelectors,omitempty"`
-	// CanaryIngresses are the canary Ingresses the controller writes, as it writes them.
-	CanaryIngresses []*networkingv1.Ingress `json:"canaryIngresses,omitempty"`
+	// RouterObjects are the objects the traffic router writes (nginx: the canary
+	// Ingresses), as it writes them.
+	RouterObjects []*unstructured.Unstructured `json:"routerObjects,omitempty"`
 }
 
 // ReplicaSetSize is one ReplicaSet's replicas and its role.

@@ -8,29 +8,34 @@ import (
 	"io"
 
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
-// Manifests are the objects of manifest files a preview uses: Rollouts, Services,
-// Ingresses and analysis templates.
+// Manifests are the objects of manifest files a preview uses: Rollouts, Services, the
+// objects traffic routers read (e.g. Ingresses) and analysis templates.
 type Manifests struct {
-	Rollouts  []*v1alpha1.Rollout
-	Services  map[string]*corev1.Service
-	Ingresses map[string]*networkingv1.Ingress
+	Rollouts []*v1alpha1.Rollout
+	Services map[string]*corev1.Service
+	// RouterObjects are the objects of the kinds a traffic router reads
+	// (trafficrouting.Watches), in file order.
+	RouterObjects []runtime.Object
 	// AnalysisTemplates and ClusterAnalysisTemplates by name.
 	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
 	ClusterAnalysisTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
 }
 
+// scheme knows the kinds a preview reads and renders.
+var scheme = runtime.NewScheme()
+
 var decoder = func() runtime.Decoder {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{v1alpha1.AddToScheme, corev1.AddToScheme, networkingv1.AddToScheme} {
+	s := scheme
+	for _, add := range []func(*runtime.Scheme) error{v1alpha1.AddToScheme, corev1.AddToScheme, trafficrouting.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}
@@ -38,11 +43,11 @@ var decoder = func() runtime.Decoder {
 	return serializer.NewCodecFactory(s).UniversalDeserializer()
 }()
 
-// Add reads the Rollouts, Services and Ingresses of a (multi-document) manifest; other
-// kinds are skipped.
+// Add reads the Rollouts, Services, routers' objects and analysis templates of a
+// (multi-document) manifest; other kinds are skipped.
 func (m *Manifests) Add(file string, data []byte) error {
 	if m.Services == nil {
-		m.Services, m.Ingresses = map[string]*corev1.Service{}, map[string]*networkingv1.Ingress{}
+		m.Services = map[string]*corev1.Service{}
 		m.AnalysisTemplates = map[string]*v1alpha1.AnalysisTemplate{}
 		m.ClusterAnalysisTemplates = map[string]*v1alpha1.ClusterAnalysisTemplate{}
 	}
@@ -74,12 +79,14 @@ func (m *Manifests) Add(file string, data []byte) error {
 			m.Rollouts = append(m.Rollouts, o)
 		case *corev1.Service:
 			m.Services[o.Name] = o
-		case *networkingv1.Ingress:
-			m.Ingresses[o.Name] = o
 		case *v1alpha1.AnalysisTemplate:
 			m.AnalysisTemplates[o.Name] = o
 		case *v1alpha1.ClusterAnalysisTemplate:
 			m.ClusterAnalysisTemplates[o.Name] = o
+		default:
+			if trafficrouting.KindOf(obj) != "" {
+				m.RouterObjects = append(m.RouterObjects, obj)
+			}
 		}
 	}
 }
