@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -289,6 +290,10 @@ func (s *sim) apply(a Action) {
 			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
 		}
 		s.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
+	case a.AddFinalizer != nil:
+		if !slices.Contains(s.ro.Finalizers, *a.AddFinalizer) {
+			s.ro.Finalizers = append(s.ro.Finalizers, *a.AddFinalizer)
+		}
 	default:
 		s.t.Fatalf("unexpected action %+v", a)
 	}
@@ -506,9 +511,11 @@ func describeAction(a Action) string {
 
 type rolloutOpt func(*v1alpha1.Rollout)
 
+// rollout is a canary Rollout of 4 replicas that already has the Finalizer (the plan's
+// first action for one that names a Service, tested on its own).
 func rollout(name string, opts ...rolloutOpt) *v1alpha1.Rollout {
 	ro := &v1alpha1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: "uid-" + "web", Generation: 1},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: "uid-" + "web", Generation: 1, Finalizers: []string{Finalizer}},
 		Spec: v1alpha1.RolloutSpec{
 			Replicas: int32p(4),
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},

@@ -26,9 +26,12 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 	if in.Orphans, err = c.orphanedReplicaSets(ro); err != nil {
 		return in, nil, err
 	}
+	if rs, err := c.replicaSets.ReplicaSets(ro.Namespace).Get(plan.NewReplicaSetName(ro)); err == nil && !ownedBy(rs, ro) {
+		in.NameTakenBy = rs
+	}
 
 	in.Services = map[string]*corev1.Service{}
-	for _, name := range serviceNames(ro) {
+	for _, name := range plan.ServiceNames(ro) {
 		svc, err := c.services.Services(ro.Namespace).Get(name)
 		if err == nil {
 			in.Services[name] = svc
@@ -113,16 +116,6 @@ func (c *Controller) podsOf(namespace string, rss []*appsv1.ReplicaSet) []*corev
 		}
 	}
 	return pods
-}
-
-// serviceNames are the Services ro names, each once.
-func serviceNames(ro *v1alpha1.Rollout) []string {
-	keys, _ := rolloutServices(ro)
-	names := make([]string, 0, len(keys))
-	for _, k := range keys {
-		names = append(names, k[len(ro.Namespace)+1:])
-	}
-	return names
 }
 
 // cachedVersion looks objects of ro's namespace up in the caches, for expectations.

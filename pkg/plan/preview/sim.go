@@ -194,6 +194,8 @@ func (s *sim) apply(p plan.Plan) {
 		case a.SetTraffic != nil:
 			s.traffic = &plan.TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
 			s.written = true
+		case a.AddFinalizer != nil:
+			s.ro.Finalizers = append(s.ro.Finalizers, *a.AddFinalizer)
 		}
 	}
 	s.ro.Status = *p.Status.DeepCopy()
