@@ -130,11 +130,11 @@ func (s *sim) applyChecked(actions []Action) {
 	clean := s.violation() == ""
 	for i, a := range actions {
 		if v := s.switchViolation(a); v != "" {
-			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 		s.apply(a)
 		if v := s.violation(); v != "" && clean {
-			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 	}
 	if v := s.violation(); v != "" {
@@ -475,36 +475,6 @@ func (s *sim) copyTraffic() *TrafficState {
 	}
 	t := *s.traffic
 	return &t
-}
-
-func describeAction(a Action) string {
-	switch {
-	case a.CreateReplicaSet != nil:
-		return "create " + a.CreateReplicaSet.Name
-	case a.ScaleReplicaSet != nil:
-		return fmt.Sprintf("scale %s to %d", a.ScaleReplicaSet.Name, a.ScaleReplicaSet.Replicas)
-	case a.AnnotateRS != nil:
-		return "annotate " + a.AnnotateRS.Name
-	case a.SetSelector != nil:
-		return fmt.Sprintf("select %s on %s", a.SetSelector.Hash, a.SetSelector.Service)
-	case a.SetTraffic != nil:
-		return fmt.Sprintf("weight %d", a.SetTraffic.CanaryWeight)
-	case a.DeleteReplicaSet != nil:
-		return "delete " + *a.DeleteReplicaSet
-	case a.EvictPod != nil:
-		return "evict " + *a.EvictPod
-	case a.AdoptReplicaSet != nil:
-		return "adopt " + *a.AdoptReplicaSet
-	case a.SetPodMetadata != nil:
-		return "role metadata " + a.SetPodMetadata.ReplicaSet + a.SetPodMetadata.Pod
-	case a.CreateAnalysisRun != nil:
-		return "create run " + a.CreateAnalysisRun.Name
-	case a.TerminateAnalysisRun != nil:
-		return "terminate run " + *a.TerminateAnalysisRun
-	case a.DeleteAnalysisRun != nil:
-		return "delete run " + *a.DeleteAnalysisRun
-	}
-	return "?"
 }
 
 // --- builders ---
