@@ -23,7 +23,6 @@ import (
 const (
 	RunTypePrePromotion  = "PrePromotion"
 	RunTypePostPromotion = "PostPromotion"
-	ReasonSwitchedActive = "SwitchedActiveService"
 )
 
 func (p *planner) blueGreen() {
@@ -40,7 +39,7 @@ func (p *planner) blueGreen() {
 		if p.revs.hash == p.status.StableRS {
 			p.revs.stableRS = p.create
 		}
-		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
 	switch {
 	case p.revs.hash == p.status.StableRS:
@@ -66,7 +65,7 @@ func (p *planner) trackTemplate() {
 		return
 	}
 	if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
-		p.normal(ReasonRollbackToStable, "Rolled back to the stable revision")
+		p.normal(v1alpha1.ReasonRollbackToStable, "Rolled back to the stable revision")
 	}
 	s.CurrentPodHash = p.revs.hash
 	p.resetUpdate()
@@ -159,7 +158,7 @@ func (p *planner) blueGreenProgress() {
 			return
 		}
 		p.selector(bg.ActiveService, p.revs.hash)
-		p.normal(ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+		p.normal(v1alpha1.ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
 	}
 	// Switched (or switching in this plan): post-promotion analysis, then stable.
 	if !s.PromoteFull && bg.PostPromotionAnalysis != nil {
@@ -179,7 +178,7 @@ func (p *planner) blueGreenProgress() {
 	s.PauseConditions, s.ControllerPause = nil, false
 	p.selector(bg.PreviewService, p.revs.hash)
 	p.scaleDownAfter(old, int32OrDefault(bg.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
-	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+	p.normal(v1alpha1.ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
 }
 
 // prePromotion runs the pre-promotion analysis and the pause; true once both allow the
@@ -215,16 +214,16 @@ func (p *planner) blueGreenPause() bool {
 	if cond == nil {
 		if s.ControllerPause {
 			s.ControllerPause = false // the controller paused and the user promoted
-			p.normal(ReasonResumed, "Rollout resumed")
+			p.normal(v1alpha1.ReasonResumed, "Rollout resumed")
 			return true
 		}
 		s.PauseConditions = append(s.PauseConditions, v1alpha1.PauseCondition{Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: p.metaNow()})
 		s.ControllerPause = true
 		if manual {
-			p.normal(ReasonPaused, "Rollout paused until promoted: the new revision is on the preview Service")
+			p.normal(v1alpha1.ReasonPaused, "Rollout paused until promoted: the new revision is on the preview Service")
 			return false
 		}
-		p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s before promotion", d))
+		p.normal(v1alpha1.ReasonPaused, fmt.Sprintf("Rollout paused for %s before promotion", d))
 		p.requeueAt(p.now.Add(d))
 		return false
 	}

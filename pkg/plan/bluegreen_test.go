@@ -52,8 +52,8 @@ func TestBlueGreenPreviewReplicaCountManualPromotion(t *testing.T) {
 	s.settle()
 	expectPods(t, s, []string{"v1", "v2"}, 0, 2)
 	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
-	if !slices.Contains(s.events, ReasonSwitchedActive) {
-		t.Errorf("events %v, want %s", s.events, ReasonSwitchedActive)
+	if !slices.Contains(s.events, v1alpha1.ReasonSwitchedActive) {
+		t.Errorf("events %v, want %s", s.events, v1alpha1.ReasonSwitchedActive)
 	}
 }
 

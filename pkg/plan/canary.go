@@ -26,7 +26,7 @@ func (p *planner) canary() {
 		if p.revs.hash == p.status.StableRS {
 			p.revs.stableRS = p.create
 		}
-		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
 
 	switch {
@@ -51,13 +51,13 @@ func (p *planner) trackTemplateAndSteps() {
 	switch {
 	case s.CurrentPodHash != p.revs.hash:
 		if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
-			p.normal(ReasonRollbackToStable, "Rolled back to the stable revision: steps skipped")
+			p.normal(v1alpha1.ReasonRollbackToStable, "Rolled back to the stable revision: steps skipped")
 		}
 		s.CurrentPodHash = p.revs.hash
 		s.CurrentStepIndex = int32p(0)
 		p.resetUpdate()
 	case s.CurrentStepHash != "" && s.CurrentStepHash != stepsHash && p.revs.hash != s.StableRS:
-		p.normal(ReasonStepsChanged, "The steps changed: starting them again from step 1")
+		p.normal(v1alpha1.ReasonStepsChanged, "The steps changed: starting them again from step 1")
 		s.CurrentStepIndex = int32p(0)
 		s.PauseConditions, s.ControllerPause = nil, false
 		s.Canary.CurrentStepAnalysisRunStatus = nil
@@ -200,7 +200,7 @@ func (p *planner) canaryProgress() {
 		return
 	}
 	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
-		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
+		p.normal(v1alpha1.ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
 		idx++
 		s.CurrentStepIndex = int32p(idx)
 		s.Canary.CurrentStepAnalysisRunStatus = nil
@@ -211,7 +211,7 @@ func (p *planner) canaryProgress() {
 		}
 		if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
 			if p.pauseStep(c.Steps[idx].Pause) {
-				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
+				p.normal(v1alpha1.ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
 				s.CurrentStepIndex = int32p(idx + 1)
 			}
 		}
@@ -238,7 +238,7 @@ func (p *planner) promoteWhenReady(desired int32) {
 		p.setTraffic(0, nil)
 		p.scaleDownAfter(old, int32OrDefault(c.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
 	}
-	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+	p.normal(v1alpha1.ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
 }
 
 // stepComplete reports whether the step at the current index is done, from what the
@@ -281,7 +281,7 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 		if s.ControllerPause {
 			// The controller paused here and someone removed the condition: promoted.
 			s.ControllerPause = false
-			p.normal(ReasonResumed, "Rollout resumed")
+			p.normal(v1alpha1.ReasonResumed, "Rollout resumed")
 			return true
 		}
 		if pause.Duration != nil && d == 0 {
@@ -291,9 +291,9 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 		s.ControllerPause = true
 		if d > 0 {
 			p.requeueAt(p.now.Add(d))
-			p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s", d))
+			p.normal(v1alpha1.ReasonPaused, fmt.Sprintf("Rollout paused for %s", d))
 		} else {
-			p.normal(ReasonPaused, "Rollout paused until promoted")
+			p.normal(v1alpha1.ReasonPaused, "Rollout paused until promoted")
 		}
 		return false
 	}

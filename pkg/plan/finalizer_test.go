@@ -195,8 +195,8 @@ func TestCollisionWithAForeignReplicaSet(t *testing.T) {
 			if got := described(p.Actions); !slices.Equal(got, tc.wantActions) {
 				t.Errorf("actions %q, want %q", got, tc.wantActions)
 			}
-			if len(p.Events) != 1 || p.Events[0].Type != corev1.EventTypeWarning || p.Events[0].Reason != ReasonHashCollision {
-				t.Errorf("events %+v, want one %s Warning", p.Events, ReasonHashCollision)
+			if len(p.Events) != 1 || p.Events[0].Type != corev1.EventTypeWarning || p.Events[0].Reason != v1alpha1.ReasonHashCollision {
+				t.Errorf("events %+v, want one %s Warning", p.Events, v1alpha1.ReasonHashCollision)
 			}
 			if p.RequeueAfter <= 0 {
 				t.Error("no requeue: the next hash waits for an event that may never come")
@@ -222,7 +222,7 @@ func TestFailureEvents(t *testing.T) {
 			switch {
 			case a.SetTraffic != nil:
 				traffic++
-				want := Event{Type: corev1.EventTypeWarning, Reason: ReasonTrafficRouterError}
+				want := Event{Type: corev1.EventTypeWarning, Reason: v1alpha1.ReasonTrafficRoutingError}
 				if a.OnFailure == nil || *a.OnFailure != want {
 					t.Errorf("%s: OnFailure %+v, want %+v", a.Describe(), a.OnFailure, want)
 				}

@@ -38,7 +38,7 @@ func Next(in Input) Plan {
 		// Take the next hash; the next sync plans it from scratch.
 		n := int32OrDefault(p.status.CollisionCount, 0) + 1
 		p.status.CollisionCount = &n
-		p.warning(ReasonHashCollision, fmt.Sprintf("%s; using collision count %d", why, n))
+		p.warning(v1alpha1.ReasonHashCollision, fmt.Sprintf("%s; using collision count %d", why, n))
 		p.revs = sortRevisions(withStatus(in.Rollout, p.status), in.ReplicaSets)
 		p.finishStatus("")
 		p.requeueAt(p.now)
@@ -79,7 +79,7 @@ func blocked(in Input, problem string) Plan {
 	p := newPlanner(in)
 	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
 	if c := findCondition(in.Rollout.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Message != problem {
-		p.warning(ReasonInvalidSpec, problem)
+		p.warning(v1alpha1.ReasonInvalidSpec, problem)
 	}
 	p.finishStatus(problem)
 	return p.plan()

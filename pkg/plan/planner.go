@@ -191,7 +191,7 @@ func (p *planner) plan() Plan {
 // trafficAction is the traffic write; when the router fails it, a TrafficRoutingError
 // Warning with the router's error tells the user.
 func (p *planner) trafficAction() Action {
-	return Action{SetTraffic: p.traffic, OnFailure: &Event{Type: corev1.EventTypeWarning, Reason: ReasonTrafficRouterError}}
+	return Action{SetTraffic: p.traffic, OnFailure: &Event{Type: corev1.EventTypeWarning, Reason: v1alpha1.ReasonTrafficRoutingError}}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

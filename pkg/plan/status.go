@@ -45,31 +45,31 @@ func (p *planner) finishStatus(blocked string) {
 	}
 
 	if blocked != "" {
-		p.condition(v1alpha1.InvalidSpec, corev1.ConditionTrue, ReasonInvalidSpec, blocked)
+		p.condition(v1alpha1.InvalidSpec, corev1.ConditionTrue, v1alpha1.ReasonInvalidSpec, blocked)
 	} else {
 		p.removeCondition(v1alpha1.InvalidSpec)
 	}
 	if trafficProblem != "" {
-		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, ReasonTrafficRouterError, trafficProblem)
+		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, v1alpha1.ReasonTrafficRoutingError, trafficProblem)
 	} else {
 		p.removeCondition(v1alpha1.TrafficRoutingError)
 	}
 	deadlineExceeded := p.progress(blocked != "" || healthy || paused || s.Abort)
-	p.conditionIf(v1alpha1.RolloutAvailable, s.AvailableReplicas >= replicas, ReasonAvailable, "Rollout has minimum availability", ReasonNotAvailable, "Rollout does not have minimum availability")
-	p.conditionIf(v1alpha1.RolloutHealthy, healthy, ReasonHealthy, "Rollout is healthy", ReasonNotHealthy, "Rollout is not healthy")
-	p.conditionIf(v1alpha1.RolloutCompleted, s.StableRS == p.revs.hash && blocked == "", ReasonCompletedCondition, "Rollout completed update to the current revision", ReasonNotCompleted, "Rollout not completed")
-	p.conditionIf(v1alpha1.RolloutPaused, paused, ReasonPausedCondition, "Rollout is paused", ReasonUnpausedCondition, "Rollout is not paused")
+	p.conditionIf(v1alpha1.RolloutAvailable, s.AvailableReplicas >= replicas, v1alpha1.ReasonAvailable, "Rollout has minimum availability", v1alpha1.ReasonNotAvailable, "Rollout does not have minimum availability")
+	p.conditionIf(v1alpha1.RolloutHealthy, healthy, v1alpha1.ReasonHealthy, "Rollout is healthy", v1alpha1.ReasonNotHealthy, "Rollout is not healthy")
+	p.conditionIf(v1alpha1.RolloutCompleted, s.StableRS == p.revs.hash && blocked == "", v1alpha1.ReasonCompleted, "Rollout completed update to the current revision", v1alpha1.ReasonNotCompleted, "Rollout not completed")
+	p.conditionIf(v1alpha1.RolloutPaused, paused, v1alpha1.ReasonPaused, "Rollout is paused", v1alpha1.ReasonResumed, "Rollout is not paused")
 
 	switch {
 	case blocked != "":
 		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, "InvalidSpec: "+blocked
 	case trafficProblem != "":
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, ReasonTrafficRouterError+": "+trafficProblem
+		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, v1alpha1.ReasonTrafficRoutingError+": "+trafficProblem
 		if ro.Status.Message != s.Message {
-			p.warning(ReasonTrafficRouterError, trafficProblem)
+			p.warning(v1alpha1.ReasonTrafficRoutingError, trafficProblem)
 		}
 	case s.Abort:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
+		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", v1alpha1.ReasonAborted, p.revs.revision)
 		for _, r := range p.runStatuses() {
 			if kind, st := r.kind, *r.st; keepFailed(st) != nil {
 				s.Message += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
@@ -79,7 +79,7 @@ func (p *planner) finishStatus(blocked string) {
 			}
 		}
 	case deadlineExceeded:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", ReasonProgressDeadline, rsName(p))
+		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", v1alpha1.ReasonProgressDeadline, rsName(p))
 	case ro.Spec.Paused:
 		s.Phase, s.Message = v1alpha1.RolloutPhasePaused, "manually paused"
 	case len(s.PauseConditions) > 0:
@@ -103,18 +103,18 @@ func (p *planner) progress(idle bool) bool {
 		!equalIndex(s.CurrentStepIndex, old.CurrentStepIndex)
 	switch {
 	case idle:
-		reason := ReasonNewRSAvailable
+		reason := v1alpha1.ReasonNewReplicaSetAvailable
 		if s.StableRS != p.revs.hash {
-			reason = ReasonPausedCondition
+			reason = v1alpha1.ReasonPaused
 		}
 		p.condition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, reason, "Rollout is not progressing: nothing to do until it changes")
 		return false
-	case moved || cond == nil || cond.Reason != ReasonReplicaSetUpdated && cond.Reason != ReasonProgressDeadline:
-		p.setCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonReplicaSetUpdated,
+	case moved || cond == nil || cond.Reason != v1alpha1.ReasonReplicaSetUpdated && cond.Reason != v1alpha1.ReasonProgressDeadline:
+		p.setCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated,
 			fmt.Sprintf("ReplicaSet %q is progressing", rsName(p)), true)
 		cond = findCondition(p.status.Conditions, v1alpha1.RolloutProgressing)
 	}
-	if cond.Reason == ReasonProgressDeadline {
+	if cond.Reason == v1alpha1.ReasonProgressDeadline {
 		return true
 	}
 	deadline := time.Duration(int32OrDefault(p.ro.Spec.ProgressDeadlineSeconds, defaultProgressDeadline)) * time.Second
@@ -124,8 +124,8 @@ func (p *planner) progress(idle bool) bool {
 		return false
 	}
 	msg := fmt.Sprintf("ReplicaSet %q has timed out progressing", rsName(p))
-	p.condition(v1alpha1.RolloutProgressing, corev1.ConditionFalse, ReasonProgressDeadline, msg)
-	p.warning(ReasonProgressDeadline, msg)
+	p.condition(v1alpha1.RolloutProgressing, corev1.ConditionFalse, v1alpha1.ReasonProgressDeadline, msg)
+	p.warning(v1alpha1.ReasonProgressDeadline, msg)
 	if p.ro.Spec.ProgressDeadlineAbort {
 		p.status.Abort = true
 	}

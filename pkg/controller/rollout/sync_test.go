@@ -70,7 +70,7 @@ func TestSyncFirstRolloutSettlesAndThenWritesNothing(t *testing.T) {
 			t.Errorf("%s selector = %v, want app=web and %s=%s", svc, sel, hashLabel, hash)
 		}
 	}
-	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, plan.ReasonNewReplicaSetCreated) }) {
+	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, v1alpha1.ReasonNewReplicaSetCreated) }) {
 		t.Error("no NewReplicaSetCreated event")
 	}
 
@@ -143,7 +143,7 @@ func TestSyncHashCollision(t *testing.T) {
 	if got == nil || *got != 1 {
 		t.Fatalf("collisionCount = %v, want 1", got)
 	}
-	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, plan.ReasonHashCollision) }) {
+	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, v1alpha1.ReasonHashCollision) }) {
 		t.Error("no ReplicaSetHashCollision event")
 	}
 	f.refresh()
@@ -214,7 +214,7 @@ func TestSyncTrafficFailureEvent(t *testing.T) {
 	if syncErr == nil || !strings.Contains(syncErr.Error(), "ingress trouble") {
 		t.Fatalf("sync = %v, want the router's error", syncErr)
 	}
-	want := "Warning " + plan.ReasonTrafficRouterError + " ingress trouble"
+	want := "Warning " + v1alpha1.ReasonTrafficRoutingError + " ingress trouble"
 	if e := f.events(); !slices.Contains(e, want) {
 		t.Errorf("events = %q, want %q", e, want)
 	}
