@@ -133,7 +133,7 @@ func (s *sim) applyChecked(actions []Action) {
 			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 		if v := s.oneWayViolation(a); v != "" {
-			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 		s.apply(a)
 		if v := s.violation(); v != "" && clean {
