@@ -113,64 +113,29 @@ func (p *planner) blueGreenProgress() {
 	p.clearScaleDownDeadline(p.revs.newRS)
 	replicas := desiredReplicas(p.ro)
 	newRS, stableRS := p.revs.newRS, p.revs.stableRS
-	stableHash := hashOf(stableRS)
-	active := p.selectedHash(bg.ActiveService)
-	switched := active == p.revs.hash
+	switched := p.selectedHash(bg.ActiveService) == p.revs.hash
 
 	if s.PromoteFull {
 		s.BlueGreen.ScaleUpPreviewCheckPoint = true
 		s.PauseConditions, s.ControllerPause = nil, false
 		s.BlueGreen.PrePromotionAnalysisRunStatus = nil
 	}
-	target := replicas
-	if bg.PreviewReplicaCount != nil && !s.BlueGreen.ScaleUpPreviewCheckPoint && !switched {
-		target = min(*bg.PreviewReplicaCount, replicas)
-	}
+	target := previewSize(bg.PreviewReplicaCount, replicas, s.BlueGreen.ScaleUpPreviewCheckPoint || switched)
 	p.scale(newRS, target)
 	p.scale(stableRS, replicas)
 	p.scaleDownOthers(nil)
 
 	previewReady := fullyAvailable(newRS, target) && !p.pendingScale()
-	switch {
-	case previewReady || p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0:
-		// Once on the new revision the preview stays there while it scales to full.
-		p.selector(bg.PreviewService, p.revs.hash)
-	case !switched && stableHash != "":
-		p.selector(bg.PreviewService, stableHash)
+	onNew := p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0
+	if h := previewTarget(previewReady, onNew, switched, p.revs.hash, hashOf(stableRS)); h != "" {
+		p.selector(bg.PreviewService, h)
 	}
-	if !switched {
-		p.selector(bg.ActiveService, stableHash)
-		if p.ro.Spec.Paused {
-			return
-		}
-		if !s.BlueGreen.ScaleUpPreviewCheckPoint {
-			// Before promotion: the preview must be up, then analysis and pause allow it.
-			if !previewReady || !s.PromoteFull && !p.prePromotion() {
-				return
-			}
-			s.BlueGreen.ScaleUpPreviewCheckPoint = true
-			if target < replicas {
-				p.scale(newRS, replicas)
-				return
-			}
-		}
-		if !fullyAvailable(newRS, replicas) || p.pendingScale() {
-			return
-		}
-		p.selector(bg.ActiveService, p.revs.hash)
-		p.normal(v1alpha1.ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+	if !switched && !p.switchActive(target, previewReady) {
+		return
 	}
 	// Switched (or switching in this plan): post-promotion analysis, then stable.
-	if !s.PromoteFull && bg.PostPromotionAnalysis != nil {
-		ref := analysisRef{RunTypePostPromotion, -1, bg.PostPromotionAnalysis}
-		phase := p.ensureRun(ref, &s.BlueGreen.PostPromotionAnalysisRunStatus)
-		if p.verdict(ref, phase, s.BlueGreen.PostPromotionAnalysisRunStatus) {
-			p.blueGreenAbort()
-			return
-		}
-		if phase != v1alpha1.AnalysisPhaseSuccessful && !p.inconclusivePromoted(s.BlueGreen.PostPromotionAnalysisRunStatus) {
-			return
-		}
+	if !p.postPromotion() {
+		return
 	}
 	old := p.revs.stableRS
 	s.StableRS = p.revs.hash
@@ -179,6 +144,79 @@ func (p *planner) blueGreenProgress() {
 	p.selector(bg.PreviewService, p.revs.hash)
 	p.scaleDownAfter(old, int32OrDefault(bg.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
 	p.normal(v1alpha1.ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+}
+
+// previewSize is how many pods the new revision runs: previewReplicaCount (at most
+// replicas) while it is only previewed, every replica once promotion began (the scale-up
+// checkpoint) or active selects it.
+func previewSize(previewReplicaCount *int32, replicas int32, promoting bool) int32 {
+	if previewReplicaCount == nil || promoting {
+		return replicas
+	}
+	return min(*previewReplicaCount, replicas)
+}
+
+// previewTarget is the hash the preview Service should select, "" to leave it: the new
+// revision once its preview pods are all available, and from then on while it has any
+// pod available (it stays there while scaling to full); else the stable one until
+// active switched.
+func previewTarget(previewReady, onNewWithPods, switched bool, hash, stableHash string) string {
+	switch {
+	case previewReady || onNewWithPods:
+		return hash
+	case !switched:
+		return stableHash
+	}
+	return ""
+}
+
+// switchActive keeps the active Service on the stable revision until promotion allows the
+// switch: not paused, the preview up, pre-promotion analysis and the pause passed, then
+// every replica of the new revision available. It reports whether active switches in
+// this plan.
+func (p *planner) switchActive(target int32, previewReady bool) bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	replicas := desiredReplicas(p.ro)
+	p.selector(bg.ActiveService, hashOf(p.revs.stableRS))
+	if p.ro.Spec.Paused {
+		return false
+	}
+	if !s.BlueGreen.ScaleUpPreviewCheckPoint {
+		// Before promotion: the preview must be up, then analysis and pause allow it.
+		if !previewReady || !s.PromoteFull && !p.prePromotion() {
+			return false
+		}
+		s.BlueGreen.ScaleUpPreviewCheckPoint = true
+		if target < replicas {
+			p.scale(p.revs.newRS, replicas)
+			return false
+		}
+	}
+	if !fullyAvailable(p.revs.newRS, replicas) || p.pendingScale() {
+		return false
+	}
+	p.selector(bg.ActiveService, p.revs.hash)
+	p.normal(v1alpha1.ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+	return true
+}
+
+// postPromotion runs the post-promotion analysis once active is on the new revision;
+// true once it allows making the new revision stable (none, passed, promoted over an
+// inconclusive run, or promote --full). A failure aborts.
+func (p *planner) postPromotion() bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	if s.PromoteFull || bg.PostPromotionAnalysis == nil {
+		return true
+	}
+	ref := analysisRef{RunTypePostPromotion, -1, bg.PostPromotionAnalysis}
+	phase := p.ensureRun(ref, &s.BlueGreen.PostPromotionAnalysisRunStatus)
+	if p.verdict(ref, phase, s.BlueGreen.PostPromotionAnalysisRunStatus) {
+		p.blueGreenAbort()
+		return false
+	}
+	return phase == v1alpha1.AnalysisPhaseSuccessful || p.inconclusivePromoted(s.BlueGreen.PostPromotionAnalysisRunStatus)
 }
 
 // prePromotion runs the pre-promotion analysis and the pause; true once both allow the
