@@ -30,12 +30,13 @@ import (
 	serinlisters "github.com/serin-dev/serin/pkg/client/listers/rollouts/v1alpha1"
 )
 
-// Event reasons recorded on an AnalysisRun when it completes.
+// Event reasons recorded on an AnalysisRun when it completes (defined with every other
+// reason in pkg/apis/rollouts/v1alpha1/reasons.go).
 const (
-	ReasonRunSuccessful   = "AnalysisRunSuccessful"
-	ReasonRunFailed       = "AnalysisRunFailed"
-	ReasonRunError        = "AnalysisRunError"
-	ReasonRunInconclusive = "AnalysisRunInconclusive"
+	ReasonRunSuccessful   = v1alpha1.ReasonAnalysisRunSuccessful
+	ReasonRunFailed       = v1alpha1.ReasonAnalysisRunFailed
+	ReasonRunError        = v1alpha1.ReasonAnalysisRunError
+	ReasonRunInconclusive = v1alpha1.ReasonAnalysisRunInconclusive
 )
 
 // syncTimeout bounds one sync: its provider calls and its status write.

@@ -36,10 +36,6 @@ const (
 	RunTypeStep          = "Step"
 	RunTypeBackground    = "Background"
 	defaultRunHistoryLen = 5
-
-	ReasonAnalysisRunFailed       = "AnalysisRunFailed"
-	ReasonAnalysisRunInconclusive = "AnalysisRunInconclusive"
-	ReasonAnalysisRunCreated      = "AnalysisRunCreated"
 )
 
 // analysisRef is what one run is for: a step (Step >= 0) or the background analysis.
@@ -99,7 +95,7 @@ func (p *planner) ensureRun(ref analysisRef, st **v1alpha1.RolloutAnalysisRunSta
 	}
 	p.runs = append(p.runs, run)
 	*st = &v1alpha1.RolloutAnalysisRunStatus{Name: run.Name, Status: v1alpha1.AnalysisPhasePending}
-	p.normal(ReasonAnalysisRunCreated, fmt.Sprintf("Created %s AnalysisRun %s", ref.describe(), run.Name))
+	p.normal(v1alpha1.ReasonAnalysisRunCreated, fmt.Sprintf("Created %s AnalysisRun %s", ref.describe(), run.Name))
 	return v1alpha1.AnalysisPhasePending
 }
 
@@ -192,7 +188,7 @@ func (p *planner) analysisVerdicts(idx int32) (failed bool) {
 		ref := analysisRef{RunTypeBackground, -1, &c.Analysis.RolloutAnalysis}
 		if p.inconclusivePromoted(s.Canary.CurrentBackgroundAnalysisRunStatus) {
 			// Promoted past an inconclusive background run: a fresh one guards the rest.
-			p.normal(ReasonResumed, "Rollout resumed past the inconclusive background analysis")
+			p.normal(v1alpha1.ReasonResumed, "Rollout resumed past the inconclusive background analysis")
 			s.Canary.CurrentBackgroundAnalysisRunStatus = nil
 		}
 		if p.verdict(ref, p.ensureRun(ref, &s.Canary.CurrentBackgroundAnalysisRunStatus), s.Canary.CurrentBackgroundAnalysisRunStatus) {
@@ -230,7 +226,7 @@ func (p *planner) verdict(ref analysisRef, phase v1alpha1.AnalysisPhase, st *v1a
 		if st.Message != "" {
 			msg += ": " + st.Message
 		}
-		p.warning(ReasonAnalysisRunFailed, msg)
+		p.warning(v1alpha1.ReasonAnalysisRunFailed, msg)
 		s.Abort = true
 		st.Status = phase
 		return true
@@ -239,7 +235,7 @@ func (p *planner) verdict(ref analysisRef, phase v1alpha1.AnalysisPhase, st *v1a
 			st.Status = v1alpha1.AnalysisPhaseInconclusive
 			if findPause(s.PauseConditions, v1alpha1.PauseReasonInconclusiveAnalysis) == nil {
 				s.PauseConditions = append(s.PauseConditions, v1alpha1.PauseCondition{Reason: v1alpha1.PauseReasonInconclusiveAnalysis, StartTime: p.metaNow()})
-				p.warning(ReasonAnalysisRunInconclusive, fmt.Sprintf("%s AnalysisRun %s is inconclusive: paused until promote or abort", ref.describe(), st.Name))
+				p.warning(v1alpha1.ReasonAnalysisRunInconclusive, fmt.Sprintf("%s AnalysisRun %s is inconclusive: paused until promote or abort", ref.describe(), st.Name))
 			}
 		}
 	}
@@ -251,7 +247,7 @@ func (p *planner) verdict(ref analysisRef, phase v1alpha1.AnalysisPhase, st *v1a
 func (p *planner) stepAnalysis(idx int32, a *v1alpha1.RolloutAnalysis) bool {
 	s := &p.status
 	if p.inconclusivePromoted(s.Canary.CurrentStepAnalysisRunStatus) {
-		p.normal(ReasonResumed, fmt.Sprintf("Rollout resumed past the inconclusive step %d analysis", idx+1))
+		p.normal(v1alpha1.ReasonResumed, fmt.Sprintf("Rollout resumed past the inconclusive step %d analysis", idx+1))
 		return true
 	}
 	ref := analysisRef{RunTypeStep, idx, a}

@@ -121,8 +121,8 @@ func TestAnalysisStepFailsAbortsThenRetry(t *testing.T) {
 	if !strings.Contains(s.ro.Status.Message, `AnalysisRun web-`) || !strings.Contains(s.ro.Status.Message, `result [0.5] against result[0] >= 0.95`) {
 		t.Errorf("message %q does not name the run and its verdict", s.ro.Status.Message)
 	}
-	if !slices.Contains(s.events, ReasonAnalysisRunFailed) {
-		t.Errorf("events %v, want %s", s.events, ReasonAnalysisRunFailed)
+	if !slices.Contains(s.events, v1alpha1.ReasonAnalysisRunFailed) {
+		t.Errorf("events %v, want %s", s.events, v1alpha1.ReasonAnalysisRunFailed)
 	}
 	_ = p
 

@@ -23,7 +23,6 @@ import (
 const (
 	RunTypePrePromotion  = "PrePromotion"
 	RunTypePostPromotion = "PostPromotion"
-	ReasonSwitchedActive = "SwitchedActiveService"
 )
 
 func (p *planner) blueGreen() {
@@ -40,7 +39,7 @@ func (p *planner) blueGreen() {
 		if p.revs.hash == p.status.StableRS {
 			p.revs.stableRS = p.create
 		}
-		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
 	switch {
 	case p.revs.hash == p.status.StableRS:
@@ -66,7 +65,7 @@ func (p *planner) trackTemplate() {
 		return
 	}
 	if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
-		p.normal(ReasonRollbackToStable, "Rolled back to the stable revision")
+		p.normal(v1alpha1.ReasonRollbackToStable, "Rolled back to the stable revision")
 	}
 	s.CurrentPodHash = p.revs.hash
 	p.resetUpdate()
@@ -114,64 +113,29 @@ func (p *planner) blueGreenProgress() {
 	p.clearScaleDownDeadline(p.revs.newRS)
 	replicas := desiredReplicas(p.ro)
 	newRS, stableRS := p.revs.newRS, p.revs.stableRS
-	stableHash := hashOf(stableRS)
-	active := p.selectedHash(bg.ActiveService)
-	switched := active == p.revs.hash
+	switched := p.selectedHash(bg.ActiveService) == p.revs.hash
 
 	if s.PromoteFull {
 		s.BlueGreen.ScaleUpPreviewCheckPoint = true
 		s.PauseConditions, s.ControllerPause = nil, false
 		s.BlueGreen.PrePromotionAnalysisRunStatus = nil
 	}
-	target := replicas
-	if bg.PreviewReplicaCount != nil && !s.BlueGreen.ScaleUpPreviewCheckPoint && !switched {
-		target = min(*bg.PreviewReplicaCount, replicas)
-	}
+	target := previewSize(bg.PreviewReplicaCount, replicas, s.BlueGreen.ScaleUpPreviewCheckPoint || switched)
 	p.scale(newRS, target)
 	p.scale(stableRS, replicas)
 	p.scaleDownOthers(nil)
 
 	previewReady := fullyAvailable(newRS, target) && !p.pendingScale()
-	switch {
-	case previewReady || p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0:
-		// Once on the new revision the preview stays there while it scales to full.
-		p.selector(bg.PreviewService, p.revs.hash)
-	case !switched && stableHash != "":
-		p.selector(bg.PreviewService, stableHash)
+	onNew := p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0
+	if h := previewTarget(previewReady, onNew, switched, p.revs.hash, hashOf(stableRS)); h != "" {
+		p.selector(bg.PreviewService, h)
 	}
-	if !switched {
-		p.selector(bg.ActiveService, stableHash)
-		if p.ro.Spec.Paused {
-			return
-		}
-		if !s.BlueGreen.ScaleUpPreviewCheckPoint {
-			// Before promotion: the preview must be up, then analysis and pause allow it.
-			if !previewReady || !s.PromoteFull && !p.prePromotion() {
-				return
-			}
-			s.BlueGreen.ScaleUpPreviewCheckPoint = true
-			if target < replicas {
-				p.scale(newRS, replicas)
-				return
-			}
-		}
-		if !fullyAvailable(newRS, replicas) || p.pendingScale() {
-			return
-		}
-		p.selector(bg.ActiveService, p.revs.hash)
-		p.normal(ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+	if !switched && !p.switchActive(target, previewReady) {
+		return
 	}
 	// Switched (or switching in this plan): post-promotion analysis, then stable.
-	if !s.PromoteFull && bg.PostPromotionAnalysis != nil {
-		ref := analysisRef{RunTypePostPromotion, -1, bg.PostPromotionAnalysis}
-		phase := p.ensureRun(ref, &s.BlueGreen.PostPromotionAnalysisRunStatus)
-		if p.verdict(ref, phase, s.BlueGreen.PostPromotionAnalysisRunStatus) {
-			p.blueGreenAbort()
-			return
-		}
-		if phase != v1alpha1.AnalysisPhaseSuccessful && !p.inconclusivePromoted(s.BlueGreen.PostPromotionAnalysisRunStatus) {
-			return
-		}
+	if !p.postPromotion() {
+		return
 	}
 	old := p.revs.stableRS
 	s.StableRS = p.revs.hash
@@ -179,7 +143,80 @@ func (p *planner) blueGreenProgress() {
 	s.PauseConditions, s.ControllerPause = nil, false
 	p.selector(bg.PreviewService, p.revs.hash)
 	p.scaleDownAfter(old, int32OrDefault(bg.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
-	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+	p.normal(v1alpha1.ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+}
+
+// previewSize is how many pods the new revision runs: previewReplicaCount (at most
+// replicas) while it is only previewed, every replica once promotion began (the scale-up
+// checkpoint) or active selects it.
+func previewSize(previewReplicaCount *int32, replicas int32, promoting bool) int32 {
+	if previewReplicaCount == nil || promoting {
+		return replicas
+	}
+	return min(*previewReplicaCount, replicas)
+}
+
+// previewTarget is the hash the preview Service should select, "" to leave it: the new
+// revision once its preview pods are all available, and from then on while it has any
+// pod available (it stays there while scaling to full); else the stable one until
+// active switched.
+func previewTarget(previewReady, onNewWithPods, switched bool, hash, stableHash string) string {
+	switch {
+	case previewReady || onNewWithPods:
+		return hash
+	case !switched:
+		return stableHash
+	}
+	return ""
+}
+
+// switchActive keeps the active Service on the stable revision until promotion allows the
+// switch: not paused, the preview up, pre-promotion analysis and the pause passed, then
+// every replica of the new revision available. It reports whether active switches in
+// this plan.
+func (p *planner) switchActive(target int32, previewReady bool) bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	replicas := desiredReplicas(p.ro)
+	p.selector(bg.ActiveService, hashOf(p.revs.stableRS))
+	if p.ro.Spec.Paused {
+		return false
+	}
+	if !s.BlueGreen.ScaleUpPreviewCheckPoint {
+		// Before promotion: the preview must be up, then analysis and pause allow it.
+		if !previewReady || !s.PromoteFull && !p.prePromotion() {
+			return false
+		}
+		s.BlueGreen.ScaleUpPreviewCheckPoint = true
+		if target < replicas {
+			p.scale(p.revs.newRS, replicas)
+			return false
+		}
+	}
+	if !fullyAvailable(p.revs.newRS, replicas) || p.pendingScale() {
+		return false
+	}
+	p.selector(bg.ActiveService, p.revs.hash)
+	p.normal(v1alpha1.ReasonSwitchedActive, fmt.Sprintf("Switched the active Service %s to revision %d (%s)", bg.ActiveService, p.revs.revision, p.revs.hash))
+	return true
+}
+
+// postPromotion runs the post-promotion analysis once active is on the new revision;
+// true once it allows making the new revision stable (none, passed, promoted over an
+// inconclusive run, or promote --full). A failure aborts.
+func (p *planner) postPromotion() bool {
+	bg := p.ro.Spec.Strategy.BlueGreen
+	s := &p.status
+	if s.PromoteFull || bg.PostPromotionAnalysis == nil {
+		return true
+	}
+	ref := analysisRef{RunTypePostPromotion, -1, bg.PostPromotionAnalysis}
+	phase := p.ensureRun(ref, &s.BlueGreen.PostPromotionAnalysisRunStatus)
+	if p.verdict(ref, phase, s.BlueGreen.PostPromotionAnalysisRunStatus) {
+		p.blueGreenAbort()
+		return false
+	}
+	return phase == v1alpha1.AnalysisPhaseSuccessful || p.inconclusivePromoted(s.BlueGreen.PostPromotionAnalysisRunStatus)
 }
 
 // prePromotion runs the pre-promotion analysis and the pause; true once both allow the
@@ -215,16 +252,16 @@ func (p *planner) blueGreenPause() bool {
 	if cond == nil {
 		if s.ControllerPause {
 			s.ControllerPause = false // the controller paused and the user promoted
-			p.normal(ReasonResumed, "Rollout resumed")
+			p.normal(v1alpha1.ReasonResumed, "Rollout resumed")
 			return true
 		}
 		s.PauseConditions = append(s.PauseConditions, v1alpha1.PauseCondition{Reason: v1alpha1.PauseReasonBlueGreenPause, StartTime: p.metaNow()})
 		s.ControllerPause = true
 		if manual {
-			p.normal(ReasonPaused, "Rollout paused until promoted: the new revision is on the preview Service")
+			p.normal(v1alpha1.ReasonPaused, "Rollout paused until promoted: the new revision is on the preview Service")
 			return false
 		}
-		p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s before promotion", d))
+		p.normal(v1alpha1.ReasonPaused, fmt.Sprintf("Rollout paused for %s before promotion", d))
 		p.requeueAt(p.now.Add(d))
 		return false
 	}

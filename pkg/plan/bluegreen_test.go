@@ -52,8 +52,8 @@ func TestBlueGreenPreviewReplicaCountManualPromotion(t *testing.T) {
 	s.settle()
 	expectPods(t, s, []string{"v1", "v2"}, 0, 2)
 	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
-	if !slices.Contains(s.events, ReasonSwitchedActive) {
-		t.Errorf("events %v, want %s", s.events, ReasonSwitchedActive)
+	if !slices.Contains(s.events, v1alpha1.ReasonSwitchedActive) {
+		t.Errorf("events %v, want %s", s.events, v1alpha1.ReasonSwitchedActive)
 	}
 }
 
@@ -233,6 +233,49 @@ func TestBlueGreenRandomSequences(t *testing.T) {
 			}
 			img := s.ro.Spec.Template.Spec.Containers[0].Image
 			expectSelects(t, s, img, img)
+		})
+	}
+}
+
+func TestPreviewSize(t *testing.T) {
+	tests := map[string]struct {
+		previewReplicaCount *int32
+		promoting           bool
+		want                int32
+	}{
+		"no previewReplicaCount":           {nil, false, 4},
+		"previewed at previewReplicaCount": {ptr.To[int32](1), false, 1},
+		"promotion began":                  {ptr.To[int32](1), true, 4},
+		"at most every replica":            {ptr.To[int32](9), false, 4},
+		"zero preview pods":                {ptr.To[int32](0), false, 0},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := previewSize(tc.previewReplicaCount, 4, tc.promoting); got != tc.want {
+				t.Errorf("previewSize = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPreviewTarget(t *testing.T) {
+	tests := map[string]struct {
+		ready, onNew, switched bool
+		stable                 string
+		want                   string
+	}{
+		"preview pods coming up: stable":              {stable: "old", want: "old"},
+		"preview pods up: new":                        {ready: true, stable: "old", want: "new"},
+		"scaling to full after promote: stays on new": {onNew: true, stable: "old", want: "new"},
+		"switched, new pods down: left as it is":      {switched: true, stable: "old", want: ""},
+		"switched and ready: new":                     {ready: true, switched: true, stable: "old", want: "new"},
+		"no stable revision: left as it is":           {stable: "", want: ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := previewTarget(tc.ready, tc.onNew, tc.switched, "new", tc.stable); got != tc.want {
+				t.Errorf("previewTarget = %q, want %q", got, tc.want)
+			}
 		})
 	}
 }

@@ -26,7 +26,7 @@ func (p *planner) canary() {
 		if p.revs.hash == p.status.StableRS {
 			p.revs.stableRS = p.create
 		}
-		p.normal(ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
+		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
 
 	switch {
@@ -51,13 +51,13 @@ func (p *planner) trackTemplateAndSteps() {
 	switch {
 	case s.CurrentPodHash != p.revs.hash:
 		if s.CurrentPodHash != "" && p.revs.hash == s.StableRS {
-			p.normal(ReasonRollbackToStable, "Rolled back to the stable revision: steps skipped")
+			p.normal(v1alpha1.ReasonRollbackToStable, "Rolled back to the stable revision: steps skipped")
 		}
 		s.CurrentPodHash = p.revs.hash
 		s.CurrentStepIndex = int32p(0)
 		p.resetUpdate()
 	case s.CurrentStepHash != "" && s.CurrentStepHash != stepsHash && p.revs.hash != s.StableRS:
-		p.normal(ReasonStepsChanged, "The steps changed: starting them again from step 1")
+		p.normal(v1alpha1.ReasonStepsChanged, "The steps changed: starting them again from step 1")
 		s.CurrentStepIndex = int32p(0)
 		s.PauseConditions, s.ControllerPause = nil, false
 		s.Canary.CurrentStepAnalysisRunStatus = nil
@@ -121,7 +121,8 @@ func (p *planner) canaryAbort() {
 
 // canaryProgress runs the steps: sizes the canary for the current step, points the
 // canary Service and traffic at it once it has available pods, and moves to the next step
-// when the current one is complete.
+// when the current one is complete. The sizes and the split are canarySize's and
+// canaryTraffic's answers, whether a step is done stepDone's.
 func (p *planner) canaryProgress() {
 	c := p.ro.Spec.Strategy.Canary
 	s := &p.status
@@ -142,9 +143,7 @@ func (p *planner) canaryProgress() {
 		return
 	}
 	replicas := desiredReplicas(p.ro)
-	maxW := maxWeight(c)
-	weight := SetWeightAt(c.Steps, idx, maxW)
-	desiredCanary := CanaryReplicasAt(c.Steps, idx, replicas, maxW)
+	desiredCanary := canarySize(c, idx, replicas)
 	newRS, stableRS := p.revs.newRS, p.revs.stableRS
 	stableHash := hashOf(stableRS)
 
@@ -154,14 +153,6 @@ func (p *planner) canaryProgress() {
 		canaryTarget = p.revs.hash
 	}
 	routed := c.TrafficRouting != nil
-	if routed && desiredCanary == 0 && len(HeaderRoutesAt(c.Steps, idx)) > 0 {
-		// Requests matching a header route go to the canary whatever the weight: it needs
-		// a pod to serve them.
-		desiredCanary = 1
-	}
-	if routed && c.MinPodsPerReplicaSet != nil && desiredCanary > 0 {
-		desiredCanary = max(desiredCanary, min(*c.MinPodsPerReplicaSet, replicas))
-	}
 	if routed {
 		p.scale(newRS, desiredCanary)
 		p.scale(stableRS, replicas)
@@ -173,21 +164,9 @@ func (p *planner) canaryProgress() {
 	p.selector(c.CanaryService, canaryTarget)
 	routerProblem := p.in.Traffic != nil && p.in.Traffic.Problem != ""
 	if routed && !routerProblem {
-		allowed := int32(0)
-		if p.selectedHash(c.CanaryService) == p.revs.hash {
-			before := desiredCanary
-			if idx > 0 {
-				before = CanaryReplicasAt(c.Steps, idx-1, replicas, maxW)
-			}
-			allowed = allowedWeight(canaryCapacity{
-				replicas: replicas, desired: desiredCanary, before: before, available: canaryAvailable, maxWeight: maxW,
-			}, weight, p.currentWeight())
-		}
-		var routes []v1alpha1.SetHeaderRoute
-		if allowed > 0 || canaryAvailable > 0 && p.selectedHash(c.CanaryService) == p.revs.hash {
-			routes = HeaderRoutesAt(c.Steps, idx)
-		}
-		p.setTraffic(allowed, routes)
+		t := canaryTraffic(c, idx, canaryPods{replicas: replicas, desired: desiredCanary, available: canaryAvailable},
+			p.currentWeight(), p.selectedHash(c.CanaryService) == p.revs.hash)
+		p.setTraffic(t.CanaryWeight, t.HeaderRoutes)
 	}
 
 	if idx >= int32(len(c.Steps)) {
@@ -197,26 +176,33 @@ func (p *planner) canaryProgress() {
 	if p.ro.Spec.Paused || routerProblem || findPause(s.PauseConditions, v1alpha1.PauseReasonInconclusiveAnalysis) != nil {
 		return
 	}
-	if p.stepComplete(&c.Steps[idx], weight, desiredCanary) {
-		p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
-		idx++
-		s.CurrentStepIndex = int32p(idx)
-		s.Canary.CurrentStepAnalysisRunStatus = nil
-		// Entering a pause or an analysis needs nothing from the cluster: do it in this
-		// sync, so the step change and the pause (or the run) are one status write.
-		if int(idx) < len(c.Steps) && c.Steps[idx].Analysis != nil {
-			p.stepAnalysis(idx, c.Steps[idx].Analysis)
+	if p.stepComplete(&c.Steps[idx], SetWeightAt(c.Steps, idx, maxWeight(c)), desiredCanary) {
+		p.nextStep(idx)
+	}
+}
+
+// nextStep moves on from the completed step idx. Entering a pause or an analysis needs
+// nothing from the cluster: it happens in this sync, so the step change and the pause
+// (or the run) are one status write; so does reaching the background analysis'
+// startingStep.
+func (p *planner) nextStep(idx int32) {
+	c := p.ro.Spec.Strategy.Canary
+	s := &p.status
+	p.normal(v1alpha1.ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
+	idx++
+	s.CurrentStepIndex = int32p(idx)
+	s.Canary.CurrentStepAnalysisRunStatus = nil
+	if int(idx) < len(c.Steps) && c.Steps[idx].Analysis != nil {
+		p.stepAnalysis(idx, c.Steps[idx].Analysis)
+	}
+	if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
+		if p.pauseStep(c.Steps[idx].Pause) {
+			p.normal(v1alpha1.ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
+			s.CurrentStepIndex = int32p(idx + 1)
 		}
-		if int(idx) < len(c.Steps) && c.Steps[idx].Pause != nil && !s.ControllerPause {
-			if p.pauseStep(c.Steps[idx].Pause) {
-				p.normal(ReasonStepCompleted, fmt.Sprintf("Step %d/%d completed: %s", idx+1, len(c.Steps), DescribeStep(&c.Steps[idx])))
-				s.CurrentStepIndex = int32p(idx + 1)
-			}
-		}
-		// Reaching the background analysis' startingStep starts its run in this sync too.
-		if next := clampIndex(s.CurrentStepIndex, len(c.Steps)); p.backgroundActive(next) {
-			p.ensureRun(analysisRef{RunTypeBackground, -1, &c.Analysis.RolloutAnalysis}, &s.Canary.CurrentBackgroundAnalysisRunStatus)
-		}
+	}
+	if next := clampIndex(s.CurrentStepIndex, len(c.Steps)); p.backgroundActive(next) {
+		p.ensureRun(analysisRef{RunTypeBackground, -1, &c.Analysis.RolloutAnalysis}, &s.Canary.CurrentBackgroundAnalysisRunStatus)
 	}
 }
 
@@ -239,36 +225,30 @@ func (p *planner) promoteWhenReady(desired int32) {
 		p.setTraffic(0, nil)
 		p.scaleDownAfter(old, int32OrDefault(c.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
 	}
-	p.normal(ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
+	p.normal(v1alpha1.ReasonPromoted, fmt.Sprintf("Promoted revision %d (%s) to stable", p.revs.revision, p.revs.hash))
 }
 
 // stepComplete reports whether the step at the current index is done, from what the
-// cluster shows (never from what this plan is about to write).
+// cluster shows (never from what this plan is about to write). Pause and analysis steps
+// are run here; the others are checked by stepDone.
 func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary int32) bool {
-	newRS := p.revs.newRS
-	atScale := replicasOf(newRS) == desiredCanary && availableOf(newRS) >= desiredCanary && !p.pendingScale()
-	routed := p.ro.Spec.Strategy.Canary.TrafficRouting != nil
-	// Traffic this plan sets counts as set: the status that records the step as done is
-	// written only once every action of the plan, the traffic change included, succeeded.
+	steps := p.ro.Spec.Strategy.Canary.Steps
+	idx := clampIndex(p.status.CurrentStepIndex, len(steps))
 	switch {
-	case step.SetWeight != nil:
-		if routed {
-			return atScale && p.trafficAfter().CanaryWeight == weight
-		}
-		return atScale
-	case step.SetCanaryScale != nil:
-		return atScale
-	case step.SetHeaderRoute != nil:
-		// Done once the router shows exactly the routes in force at this step.
-		idx := clampIndex(p.status.CurrentStepIndex, len(p.ro.Spec.Strategy.Canary.Steps))
-		return sameRoutes(p.trafficAfter().HeaderRoutes, HeaderRoutesAt(p.ro.Spec.Strategy.Canary.Steps, idx)) &&
-			(p.traffic != nil || p.in.Traffic != nil && !p.in.Traffic.OutOfSync)
 	case step.Pause != nil:
 		return p.pauseStep(step.Pause)
 	case step.Analysis != nil:
-		return p.stepAnalysis(clampIndex(p.status.CurrentStepIndex, len(p.ro.Spec.Strategy.Canary.Steps)), step.Analysis)
+		return p.stepAnalysis(idx, step.Analysis)
 	}
-	return false
+	newRS := p.revs.newRS
+	return stepDone(step, stepShows{
+		atScale:     replicasOf(newRS) == desiredCanary && availableOf(newRS) >= desiredCanary && !p.pendingScale(),
+		routed:      p.ro.Spec.Strategy.Canary.TrafficRouting != nil,
+		weight:      weight,
+		traffic:     p.trafficAfter(),
+		routesKnown: p.traffic != nil || p.in.Traffic != nil && !p.in.Traffic.OutOfSync,
+		routes:      HeaderRoutesAt(steps, idx),
+	})
 }
 
 // pauseStep keeps a CanaryPauseStep pause condition while the step lasts. A pause without
@@ -282,7 +262,7 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 		if s.ControllerPause {
 			// The controller paused here and someone removed the condition: promoted.
 			s.ControllerPause = false
-			p.normal(ReasonResumed, "Rollout resumed")
+			p.normal(v1alpha1.ReasonResumed, "Rollout resumed")
 			return true
 		}
 		if pause.Duration != nil && d == 0 {
@@ -292,9 +272,9 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 		s.ControllerPause = true
 		if d > 0 {
 			p.requeueAt(p.now.Add(d))
-			p.normal(ReasonPaused, fmt.Sprintf("Rollout paused for %s", d))
+			p.normal(v1alpha1.ReasonPaused, fmt.Sprintf("Rollout paused for %s", d))
 		} else {
-			p.normal(ReasonPaused, "Rollout paused until promoted")
+			p.normal(v1alpha1.ReasonPaused, "Rollout paused until promoted")
 		}
 		return false
 	}

@@ -116,10 +116,10 @@ func TestAbortRetryPromote(t *testing.T) {
 	s.settle()
 	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
 	expectPods(t, s, []string{"v1", "v2"}, 0, 4)
-	want := []string{ReasonNewReplicaSetCreated, ReasonNewReplicaSetCreated, ReasonStepCompleted, ReasonPaused,
-		ReasonResumed, ReasonStepCompleted, ReasonStepCompleted, ReasonPaused, ReasonAborted, ReasonRetried,
-		ReasonStepCompleted, ReasonPaused, ReasonResumed, ReasonStepCompleted, ReasonStepCompleted, ReasonPaused,
-		ReasonResumed, ReasonStepCompleted, ReasonPromoted}
+	want := []string{v1alpha1.ReasonNewReplicaSetCreated, v1alpha1.ReasonNewReplicaSetCreated, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonPaused,
+		v1alpha1.ReasonResumed, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonPaused, v1alpha1.ReasonAborted, v1alpha1.ReasonRetried,
+		v1alpha1.ReasonStepCompleted, v1alpha1.ReasonPaused, v1alpha1.ReasonResumed, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonPaused,
+		v1alpha1.ReasonResumed, v1alpha1.ReasonStepCompleted, v1alpha1.ReasonPromoted}
 	if !slices.Equal(s.events, want) {
 		t.Errorf("events\n got %v\nwant %v", s.events, want)
 	}
@@ -159,8 +159,8 @@ func TestCanaryNeverReady(t *testing.T) {
 	s.settle()
 	expect(t, "phase after the deadline", s.ro.Status.Phase, v1alpha1.RolloutPhaseDegraded)
 	expect(t, "weight", s.weight(), 0)
-	if !slices.Contains(s.events, ReasonProgressDeadline) {
-		t.Errorf("no %s event in %v", ReasonProgressDeadline, s.events)
+	if !slices.Contains(s.events, v1alpha1.ReasonProgressDeadline) {
+		t.Errorf("no %s event in %v", v1alpha1.ReasonProgressDeadline, s.events)
 	}
 }
 
@@ -195,8 +195,8 @@ func TestRollbackToStableSkipsSteps(t *testing.T) {
 	expect(t, "canary selects", s.selects("web-canary"), "v1")
 	expect(t, "phase", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
 	expect(t, "step", step(s), 4)
-	if !slices.Contains(s.events, ReasonRollbackToStable) {
-		t.Errorf("no %s event in %v", ReasonRollbackToStable, s.events)
+	if !slices.Contains(s.events, v1alpha1.ReasonRollbackToStable) {
+		t.Errorf("no %s event in %v", v1alpha1.ReasonRollbackToStable, s.events)
 	}
 }
 
@@ -445,8 +445,8 @@ func TestHashCollision(t *testing.T) {
 	if s.ro.Status.CollisionCount == nil || *s.ro.Status.CollisionCount != 1 {
 		t.Fatalf("collisionCount %v, want 1", s.ro.Status.CollisionCount)
 	}
-	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonHashCollision }) {
-		t.Errorf("events %v, want %s", p.Events, ReasonHashCollision)
+	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == v1alpha1.ReasonHashCollision }) {
+		t.Errorf("events %v, want %s", p.Events, v1alpha1.ReasonHashCollision)
 	}
 	if len(s.rss) != 1 {
 		t.Errorf("%d ReplicaSets after one collision, want 1 until the next sync", len(s.rss))
@@ -489,13 +489,13 @@ func TestTrafficRouterProblem(t *testing.T) {
 	p := s.sync()
 	expect(t, "phase", p.Status.Phase, v1alpha1.RolloutPhaseDegraded)
 	expect(t, "message", p.Status.Message, "TrafficRoutingError: "+s.traffic.Problem)
-	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonTrafficRouterError && e.Type == "Warning" }) {
-		t.Errorf("events %+v, want a %s warning", p.Events, ReasonTrafficRouterError)
+	if !slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == v1alpha1.ReasonTrafficRoutingError && e.Type == "Warning" }) {
+		t.Errorf("events %+v, want a %s warning", p.Events, v1alpha1.ReasonTrafficRoutingError)
 	}
 	for i := 0; i < 3; i++ {
 		s.podsUp()
 		p = s.sync()
-		if slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == ReasonTrafficRouterError }) {
+		if slices.ContainsFunc(p.Events, func(e Event) bool { return e.Reason == v1alpha1.ReasonTrafficRoutingError }) {
 			t.Errorf("the same problem was reported again: %+v", p.Events)
 		}
 	}

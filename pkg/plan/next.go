@@ -14,7 +14,13 @@ import (
 // Next decides what to do for one sync of a Rollout. It never fails: a rollout that
 // cannot act gets an InvalidSpec condition, a Degraded phase and a Warning event, and
 // no action.
+//
+// A Rollout being deleted gets only the restoring of its Services' selectors and the
+// removal of the Finalizer; any other gets the Finalizer first when it names a Service.
 func Next(in Input) Plan {
+	if in.Rollout.DeletionTimestamp != nil {
+		return deletion(in)
+	}
 	var adopt []string
 	if len(in.Orphans) > 0 {
 		// Orphans are adopted first, and planned for as the Rollout's own.
@@ -29,11 +35,11 @@ func Next(in Input) Plan {
 	p := newPlanner(in)
 	p.adopt = adopt
 	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
-	if p.revs.collision {
-		// A ReplicaSet already has this hash with another template: take the next hash.
+	if why := collision(in, p.revs); why != "" {
+		// Take the next hash; the next sync plans it from scratch.
 		n := int32OrDefault(p.status.CollisionCount, 0) + 1
 		p.status.CollisionCount = &n
-		p.warning(ReasonHashCollision, fmt.Sprintf("ReplicaSet %s exists with another template; using collision count %d", p.revs.newRS.Name, n))
+		p.warning(v1alpha1.ReasonHashCollision, fmt.Sprintf("%s; using collision count %d", why, n))
 		p.revs = sortRevisions(withStatus(in.Rollout, p.status), in.ReplicaSets)
 		p.finishStatus("")
 		p.requeueAt(p.now)
@@ -55,13 +61,26 @@ func Next(in Input) Plan {
 	return p.plan()
 }
 
+// collision says why the current hash cannot be used ("" when it can): a ReplicaSet of
+// the Rollout already has it with another template, or a ReplicaSet that is not the
+// Rollout's (nor adopted by this plan) holds the name its new ReplicaSet would get.
+func collision(in Input, revs revisions) string {
+	switch {
+	case revs.collision:
+		return fmt.Sprintf("ReplicaSet %s exists with another template", revs.newRS.Name)
+	case revs.newRS == nil && in.NameTakenBy != nil:
+		return fmt.Sprintf("ReplicaSet %s exists and is not the Rollout's", in.NameTakenBy.Name)
+	}
+	return ""
+}
+
 // blocked is the plan of a rollout that cannot act: no action, an InvalidSpec condition,
 // phase Degraded, and a Warning event when the problem is new.
 func blocked(in Input, problem string) Plan {
 	p := newPlanner(in)
 	p.revs = sortRevisions(in.Rollout, in.ReplicaSets)
 	if c := findCondition(in.Rollout.Status.Conditions, v1alpha1.InvalidSpec); c == nil || c.Message != problem {
-		p.warning(ReasonInvalidSpec, problem)
+		p.warning(v1alpha1.ReasonInvalidSpec, problem)
 	}
 	p.finishStatus(problem)
 	return p.plan()

@@ -133,6 +133,10 @@ func (p *planner) currentWeight() int32 {
 // traffic given only after they moved; scale-ups before scale-downs.
 func (p *planner) plan() Plan {
 	var out Plan
+	if needsFinalizer(p.ro) {
+		// Before any selector changes: the Finalizer is what restores them on deletion.
+		out.Actions = append(out.Actions, Action{AddFinalizer: strp(Finalizer)})
+	}
 	for i := range p.adopt {
 		out.Actions = append(out.Actions, Action{AdoptReplicaSet: &p.adopt[i]})
 	}
@@ -141,13 +145,13 @@ func (p *planner) plan() Plan {
 	}
 	trafficFirst := p.traffic != nil && p.traffic.CanaryWeight < p.currentWeight() && !p.promoting
 	if trafficFirst {
-		out.Actions = append(out.Actions, Action{SetTraffic: p.traffic})
+		out.Actions = append(out.Actions, p.trafficAction())
 	}
 	for _, name := range sortedKeys(p.selectors) {
 		out.Actions = append(out.Actions, Action{SetSelector: &SetServiceSelector{Service: name, Hash: p.selectors[name]}})
 	}
 	if p.traffic != nil && !trafficFirst {
-		out.Actions = append(out.Actions, Action{SetTraffic: p.traffic})
+		out.Actions = append(out.Actions, p.trafficAction())
 	}
 	byName := map[string]*appsv1.ReplicaSet{}
 	for _, rs := range p.in.ReplicaSets {
@@ -189,6 +193,12 @@ func (p *planner) plan() Plan {
 	out.Events = p.events
 	out.RequeueAfter = p.requeue
 	return out
+}
+
+// trafficAction is the traffic write; when the router fails it, a TrafficRoutingError
+// Warning with the router's error tells the user.
+func (p *planner) trafficAction() Action {
+	return Action{SetTraffic: p.traffic, OnFailure: &Event{Type: corev1.EventTypeWarning, Reason: v1alpha1.ReasonTrafficRoutingError}}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

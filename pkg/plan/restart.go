@@ -45,7 +45,7 @@ func (p *planner) restart(maxUnavailable *intstr.IntOrString) {
 	if len(older) == 0 && unavailable == 0 {
 		t := *at.DeepCopy()
 		p.status.RestartedAt = &t
-		p.normal(ReasonRestarted, fmt.Sprintf("Restarted every pod created before %s", at.UTC().Format("2006-01-02T15:04:05Z")))
+		p.normal(v1alpha1.ReasonRestarted, fmt.Sprintf("Restarted every pod created before %s", at.UTC().Format("2006-01-02T15:04:05Z")))
 		return
 	}
 	// Wait for the ReplicaSets to settle (no scaling under way) before taking pods away.

@@ -101,6 +101,17 @@ func availableOf(rs *appsv1.ReplicaSet) int32 {
 	return rs.Status.AvailableReplicas
 }
 
+// NewReplicaSetName is the name of the ReplicaSet of ro's current template, at its
+// current collision count: <rollout>-<hash>. The gatherer looks it up to report a
+// ReplicaSet of someone else holding it (Input.NameTakenBy).
+func NewReplicaSetName(ro *v1alpha1.Rollout) string {
+	return replicaSetName(ro, replicaset.PodTemplateHash(&ro.Spec.Template, ro.Status.CollisionCount))
+}
+
+func replicaSetName(ro *v1alpha1.Rollout, hash string) string {
+	return fmt.Sprintf("%s-%s", ro.Name, hash)
+}
+
 // newReplicaSet builds the ReplicaSet of the current template: named <rollout>-<hash>,
 // labelled and selecting with the hash, owned by the Rollout.
 func newReplicaSet(ro *v1alpha1.Rollout, hash string, revision int64, replicas int32) *appsv1.ReplicaSet {
@@ -120,7 +131,7 @@ func newReplicaSet(ro *v1alpha1.Rollout, hash string, revision int64, replicas i
 	}
 	return &appsv1.ReplicaSet{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      fmt.Sprintf("%s-%s", ro.Name, hash),
+			Name:      replicaSetName(ro, hash),
 			Namespace: ro.Namespace,
 			Labels:    labels,
 			Annotations: map[string]string{

@@ -89,14 +89,14 @@ func (s *sim) applyChecked(actions []Action) {
 	clean := s.violation() == ""
 	for i, a := range actions {
 		if v := s.switchViolation(a); v != "" {
-			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 		if v := s.oneWayViolation(a); v != "" {
-			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 		s.apply(a)
 		if v := s.violation(); v != "" && clean {
-			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+			s.t.Fatalf("%s after action %d of %d (%s)", v, i+1, len(actions), a.Describe())
 		}
 	}
 	if v := s.violation(); v != "" {
@@ -115,7 +115,7 @@ func (s *sim) apply(a Action) {
 	s.t.Helper()
 	before := s.weight()
 	if err := s.Apply(a); err != nil {
-		s.t.Fatalf("%s: %v", describeAction(a), err)
+		s.t.Fatalf("%s: %v", a.Describe(), err)
 	}
 	if a.SetTraffic != nil && s.weight() != before {
 		s.weightWritten(s.weight())
@@ -243,43 +243,15 @@ func (s *sim) snapshot() string {
 	return out
 }
 
-func describeAction(a Action) string {
-	switch {
-	case a.CreateReplicaSet != nil:
-		return "create " + a.CreateReplicaSet.Name
-	case a.ScaleReplicaSet != nil:
-		return fmt.Sprintf("scale %s to %d", a.ScaleReplicaSet.Name, a.ScaleReplicaSet.Replicas)
-	case a.AnnotateRS != nil:
-		return "annotate " + a.AnnotateRS.Name
-	case a.SetSelector != nil:
-		return fmt.Sprintf("select %s on %s", a.SetSelector.Hash, a.SetSelector.Service)
-	case a.SetTraffic != nil:
-		return fmt.Sprintf("weight %d", a.SetTraffic.CanaryWeight)
-	case a.DeleteReplicaSet != nil:
-		return "delete " + *a.DeleteReplicaSet
-	case a.EvictPod != nil:
-		return "evict " + *a.EvictPod
-	case a.AdoptReplicaSet != nil:
-		return "adopt " + *a.AdoptReplicaSet
-	case a.SetPodMetadata != nil:
-		return "role metadata " + a.SetPodMetadata.ReplicaSet + a.SetPodMetadata.Pod
-	case a.CreateAnalysisRun != nil:
-		return "create run " + a.CreateAnalysisRun.Name
-	case a.TerminateAnalysisRun != nil:
-		return "terminate run " + *a.TerminateAnalysisRun
-	case a.DeleteAnalysisRun != nil:
-		return "delete run " + *a.DeleteAnalysisRun
-	}
-	return "?"
-}
-
 // --- builders ---
 
 type rolloutOpt func(*v1alpha1.Rollout)
 
+// rollout is a canary Rollout of 4 replicas that already has the Finalizer (the plan's
+// first action for one that names a Service, tested on its own).
 func rollout(name string, opts ...rolloutOpt) *v1alpha1.Rollout {
 	ro := &v1alpha1.Rollout{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: "uid-" + "web", Generation: 1},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: "uid-" + "web", Generation: 1, Finalizers: []string{Finalizer}},
 		Spec: v1alpha1.RolloutSpec{
 			Replicas: int32p(4),
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,6 +97,12 @@ func (c *SimCluster) Apply(a Action) error {
 			c.weights = append(c.weights, a.SetTraffic.CanaryWeight)
 		}
 		c.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
+	case a.AddFinalizer != nil:
+		if !slices.Contains(c.ro.Finalizers, *a.AddFinalizer) {
+			c.ro.Finalizers = append(c.ro.Finalizers, *a.AddFinalizer)
+		}
+	case a.RemoveFinalizer != nil:
+		c.ro.Finalizers = slices.DeleteFunc(c.ro.Finalizers, func(f string) bool { return f == *a.RemoveFinalizer })
 	default:
 		return fmt.Errorf("the simulated cluster does not know action %+v", a)
 	}

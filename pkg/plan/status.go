@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -13,7 +14,9 @@ import (
 // finishStatus fills the observed counts, the traffic weights, the phase, message and
 // conditions. blocked is a reason the rollout cannot act at all (an invalid spec), "" if
 // none. Timestamps change only with what they time, so an unchanged rollout gets an
-// unchanged status and the controller writes nothing.
+// unchanged status and the controller writes nothing. What the status says is decided
+// by pure functions of statusFacts (rolloutPhase, rolloutConditions); finishStatus
+// gathers the facts and writes the answers.
 func (p *planner) finishStatus(blocked string) {
 	ro, s := p.ro, &p.status
 	s.ObservedGeneration = ro.Generation
@@ -22,73 +25,168 @@ func (p *planner) finishStatus(blocked string) {
 			s.Selector = sel.String()
 		}
 	}
-	s.Replicas, s.ReadyReplicas, s.AvailableReplicas, s.UpdatedReplicas = 0, 0, 0, 0
-	for _, rs := range p.in.ReplicaSets {
-		s.Replicas += rs.Status.Replicas
-		s.ReadyReplicas += rs.Status.ReadyReplicas
-		s.AvailableReplicas += rs.Status.AvailableReplicas
-		if hashOf(rs) == p.revs.hash {
-			s.UpdatedReplicas = rs.Status.Replicas
-		}
-	}
+	c := countReplicas(p.in.ReplicaSets, p.revs.hash)
+	s.Replicas, s.ReadyReplicas, s.AvailableReplicas, s.UpdatedReplicas = c.replicas, c.ready, c.available, c.updated
 	s.HPAReplicas = s.AvailableReplicas
 	p.setWeights()
 
-	replicas := desiredReplicas(ro)
-	newRS := p.revs.newRS
-	healthy := blocked == "" && s.StableRS == p.revs.hash && newRS != p.create &&
-		s.UpdatedReplicas == replicas && availableOf(newRS) >= replicas && s.Replicas == replicas
-	paused := ro.Spec.Paused || len(s.PauseConditions) > 0
-	trafficProblem := ""
+	f := statusFacts{
+		desired:    desiredReplicas(ro),
+		counts:     c,
+		blocked:    blocked,
+		promoted:   s.StableRS == p.revs.hash,
+		created:    p.revs.newRS != nil && p.revs.newRS != p.create,
+		newRSAvail: availableOf(p.revs.newRS),
+		specPaused: ro.Spec.Paused,
+		aborted:    s.Abort,
+		revision:   p.revs.revision,
+		newRSName:  rsName(p),
+	}
+	if len(s.PauseConditions) > 0 {
+		f.pauseReason = string(s.PauseConditions[0].Reason)
+	}
 	if p.in.Traffic != nil && ro.Spec.Strategy.Canary != nil && ro.Spec.Strategy.Canary.TrafficRouting != nil {
-		trafficProblem = p.in.Traffic.Problem
+		f.trafficProblem = p.in.Traffic.Problem
+	}
+	if f.aborted {
+		f.abortCause = p.abortCause()
 	}
 
 	if blocked != "" {
-		p.condition(v1alpha1.InvalidSpec, corev1.ConditionTrue, ReasonInvalidSpec, blocked)
+		p.condition(v1alpha1.InvalidSpec, corev1.ConditionTrue, v1alpha1.ReasonInvalidSpec, blocked)
 	} else {
 		p.removeCondition(v1alpha1.InvalidSpec)
 	}
-	if trafficProblem != "" {
-		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, ReasonTrafficRouterError, trafficProblem)
+	if f.trafficProblem != "" {
+		p.condition(v1alpha1.TrafficRoutingError, corev1.ConditionTrue, v1alpha1.ReasonTrafficRoutingError, f.trafficProblem)
 	} else {
 		p.removeCondition(v1alpha1.TrafficRoutingError)
 	}
-	deadlineExceeded := p.progress(blocked != "" || healthy || paused || s.Abort)
-	p.conditionIf(v1alpha1.RolloutAvailable, s.AvailableReplicas >= replicas, ReasonAvailable, "Rollout has minimum availability", ReasonNotAvailable, "Rollout does not have minimum availability")
-	p.conditionIf(v1alpha1.RolloutHealthy, healthy, ReasonHealthy, "Rollout is healthy", ReasonNotHealthy, "Rollout is not healthy")
-	p.conditionIf(v1alpha1.RolloutCompleted, s.StableRS == p.revs.hash && blocked == "", ReasonCompletedCondition, "Rollout completed update to the current revision", ReasonNotCompleted, "Rollout not completed")
-	p.conditionIf(v1alpha1.RolloutPaused, paused, ReasonPausedCondition, "Rollout is paused", ReasonUnpausedCondition, "Rollout is not paused")
+	f.deadlineExceeded = p.progress(blocked != "" || f.healthy() || f.paused() || f.aborted)
+	for _, c := range rolloutConditions(f) {
+		p.condition(c.Type, c.Status, c.Reason, c.Message)
+	}
+	if phase, _ := rolloutPhase(f); phase == v1alpha1.RolloutPhaseProgressing {
+		f.progressMessage = p.progressMessage()
+	}
+	s.Phase, s.Message = rolloutPhase(f)
+	if blocked == "" && f.trafficProblem != "" && ro.Status.Message != s.Message {
+		p.warning(v1alpha1.ReasonTrafficRoutingError, f.trafficProblem)
+	}
+}
 
-	switch {
-	case blocked != "":
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, "InvalidSpec: "+blocked
-	case trafficProblem != "":
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, ReasonTrafficRouterError+": "+trafficProblem
-		if ro.Status.Message != s.Message {
-			p.warning(ReasonTrafficRouterError, trafficProblem)
+// replicaCounts are the pods of a Rollout's ReplicaSets, as their status counts them.
+type replicaCounts struct {
+	replicas, ready, available int32
+	// updated are the pods of the current template's ReplicaSet.
+	updated int32
+}
+
+// countReplicas adds up the counts of rss; hash is the current template's.
+func countReplicas(rss []*appsv1.ReplicaSet, hash string) replicaCounts {
+	var c replicaCounts
+	for _, rs := range rss {
+		c.replicas += rs.Status.Replicas
+		c.ready += rs.Status.ReadyReplicas
+		c.available += rs.Status.AvailableReplicas
+		if hashOf(rs) == hash {
+			c.updated = rs.Status.Replicas
 		}
-	case s.Abort:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d", ReasonAborted, p.revs.revision)
-		for _, r := range p.runStatuses() {
-			if kind, st := r.kind, *r.st; keepFailed(st) != nil {
-				s.Message += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
-				if st.Message != "" {
-					s.Message += ": " + st.Message
-				}
+	}
+	return c
+}
+
+// statusFacts is what the phase, message and conditions are decided from.
+type statusFacts struct {
+	desired int32 // spec.replicas
+	counts  replicaCounts
+	// blocked is why the rollout cannot act at all (InvalidSpec), "" when it can.
+	blocked string
+	// trafficProblem is why the router cannot act (routed canary only), "" when it can.
+	trafficProblem string
+	// promoted: the current template is the stable one.
+	promoted bool
+	// created: the current template's ReplicaSet exists (not only planned).
+	created    bool
+	newRSAvail int32 // available pods of the current template's ReplicaSet
+	specPaused bool
+	// pauseReason is the first pause condition's reason, "" without one.
+	pauseReason string
+	aborted     bool
+	// abortCause names the failed AnalysisRuns behind an abort (": step AnalysisRun ...").
+	abortCause       string
+	deadlineExceeded bool
+	revision         int64
+	newRSName        string
+	// progressMessage says where a progressing update is.
+	progressMessage string
+}
+
+// healthy: the current template is stable and runs every replica, all available, and
+// nothing else runs.
+func (f statusFacts) healthy() bool {
+	return f.blocked == "" && f.promoted && f.created && f.counts.updated == f.desired &&
+		f.newRSAvail >= f.desired && f.counts.replicas == f.desired
+}
+
+func (f statusFacts) paused() bool { return f.specPaused || f.pauseReason != "" }
+
+// rolloutPhase is the phase and message the status shows, the first that applies of:
+// an invalid spec, a router that cannot act, an abort, a missed progress deadline, a
+// pause (by the user, then by the controller), healthy, else progressing.
+func rolloutPhase(f statusFacts) (v1alpha1.RolloutPhase, string) {
+	switch {
+	case f.blocked != "":
+		return v1alpha1.RolloutPhaseDegraded, v1alpha1.ReasonInvalidSpec + ": " + f.blocked
+	case f.trafficProblem != "":
+		return v1alpha1.RolloutPhaseDegraded, v1alpha1.ReasonTrafficRoutingError + ": " + f.trafficProblem
+	case f.aborted:
+		return v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d%s", v1alpha1.ReasonAborted, f.revision, f.abortCause)
+	case f.deadlineExceeded:
+		return v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", v1alpha1.ReasonProgressDeadline, f.newRSName)
+	case f.specPaused:
+		return v1alpha1.RolloutPhasePaused, "manually paused"
+	case f.pauseReason != "":
+		return v1alpha1.RolloutPhasePaused, f.pauseReason
+	case f.healthy():
+		return v1alpha1.RolloutPhaseHealthy, ""
+	}
+	return v1alpha1.RolloutPhaseProgressing, f.progressMessage
+}
+
+// rolloutConditions are the Available, Healthy, Completed and Paused conditions, in
+// that order (the order they were first added in; a status keeps it).
+func rolloutConditions(f statusFacts) []v1alpha1.RolloutCondition {
+	cond := func(t v1alpha1.RolloutConditionType, ok bool, yesReason, yesMsg, noReason, noMsg string) v1alpha1.RolloutCondition {
+		if ok {
+			return v1alpha1.RolloutCondition{Type: t, Status: corev1.ConditionTrue, Reason: yesReason, Message: yesMsg}
+		}
+		return v1alpha1.RolloutCondition{Type: t, Status: corev1.ConditionFalse, Reason: noReason, Message: noMsg}
+	}
+	return []v1alpha1.RolloutCondition{
+		cond(v1alpha1.RolloutAvailable, f.counts.available >= f.desired,
+			v1alpha1.ReasonAvailable, "Rollout has minimum availability", v1alpha1.ReasonNotAvailable, "Rollout does not have minimum availability"),
+		cond(v1alpha1.RolloutHealthy, f.healthy(),
+			v1alpha1.ReasonHealthy, "Rollout is healthy", v1alpha1.ReasonNotHealthy, "Rollout is not healthy"),
+		cond(v1alpha1.RolloutCompleted, f.promoted && f.blocked == "",
+			v1alpha1.ReasonCompleted, "Rollout completed update to the current revision", v1alpha1.ReasonNotCompleted, "Rollout not completed"),
+		cond(v1alpha1.RolloutPaused, f.paused(),
+			v1alpha1.ReasonPaused, "Rollout is paused", v1alpha1.ReasonResumed, "Rollout is not paused"),
+	}
+}
+
+// abortCause names each failed AnalysisRun still recorded, for the abort message.
+func (p *planner) abortCause() string {
+	var out string
+	for _, r := range p.runStatuses() {
+		if kind, st := r.kind, *r.st; keepFailed(st) != nil {
+			out += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)
+			if st.Message != "" {
+				out += ": " + st.Message
 			}
 		}
-	case deadlineExceeded:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", ReasonProgressDeadline, rsName(p))
-	case ro.Spec.Paused:
-		s.Phase, s.Message = v1alpha1.RolloutPhasePaused, "manually paused"
-	case len(s.PauseConditions) > 0:
-		s.Phase, s.Message = v1alpha1.RolloutPhasePaused, string(s.PauseConditions[0].Reason)
-	case healthy:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseHealthy, ""
-	default:
-		s.Phase, s.Message = v1alpha1.RolloutPhaseProgressing, p.progressMessage()
 	}
+	return out
 }
 
 // progress maintains the Progressing condition and reports whether the progress deadline
@@ -103,18 +201,18 @@ func (p *planner) progress(idle bool) bool {
 		!equalIndex(s.CurrentStepIndex, old.CurrentStepIndex)
 	switch {
 	case idle:
-		reason := ReasonNewRSAvailable
+		reason := v1alpha1.ReasonNewReplicaSetAvailable
 		if s.StableRS != p.revs.hash {
-			reason = ReasonPausedCondition
+			reason = v1alpha1.ReasonPaused
 		}
 		p.condition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, reason, "Rollout is not progressing: nothing to do until it changes")
 		return false
-	case moved || cond == nil || cond.Reason != ReasonReplicaSetUpdated && cond.Reason != ReasonProgressDeadline:
-		p.setCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, ReasonReplicaSetUpdated,
+	case moved || cond == nil || cond.Reason != v1alpha1.ReasonReplicaSetUpdated && cond.Reason != v1alpha1.ReasonProgressDeadline:
+		p.setCondition(v1alpha1.RolloutProgressing, corev1.ConditionTrue, v1alpha1.ReasonReplicaSetUpdated,
 			fmt.Sprintf("ReplicaSet %q is progressing", rsName(p)), true)
 		cond = findCondition(p.status.Conditions, v1alpha1.RolloutProgressing)
 	}
-	if cond.Reason == ReasonProgressDeadline {
+	if cond.Reason == v1alpha1.ReasonProgressDeadline {
 		return true
 	}
 	deadline := time.Duration(int32OrDefault(p.ro.Spec.ProgressDeadlineSeconds, defaultProgressDeadline)) * time.Second
@@ -124,8 +222,8 @@ func (p *planner) progress(idle bool) bool {
 		return false
 	}
 	msg := fmt.Sprintf("ReplicaSet %q has timed out progressing", rsName(p))
-	p.condition(v1alpha1.RolloutProgressing, corev1.ConditionFalse, ReasonProgressDeadline, msg)
-	p.warning(ReasonProgressDeadline, msg)
+	p.condition(v1alpha1.RolloutProgressing, corev1.ConditionFalse, v1alpha1.ReasonProgressDeadline, msg)
+	p.warning(v1alpha1.ReasonProgressDeadline, msg)
 	if p.ro.Spec.ProgressDeadlineAbort {
 		p.status.Abort = true
 	}
@@ -189,14 +287,6 @@ func findCondition(conds []v1alpha1.RolloutCondition, t v1alpha1.RolloutConditio
 		}
 	}
 	return nil
-}
-
-func (p *planner) conditionIf(t v1alpha1.RolloutConditionType, ok bool, yesReason, yesMsg, noReason, noMsg string) {
-	if ok {
-		p.condition(t, corev1.ConditionTrue, yesReason, yesMsg)
-	} else {
-		p.condition(t, corev1.ConditionFalse, noReason, noMsg)
-	}
 }
 
 func (p *planner) condition(t v1alpha1.RolloutConditionType, status corev1.ConditionStatus, reason, msg string) {

@@ -41,6 +41,11 @@ type Input struct {
 	// Pods are the Rollout's pods, needed only for restartAt and role metadata (see
 	// NeedsPods); may be nil otherwise.
 	Pods []*corev1.Pod
+	// NameTakenBy is a ReplicaSet that holds the name of the Rollout's new ReplicaSet
+	// (NewReplicaSetName) and that the Rollout does not own; nil when there is none. The
+	// plan adopts it when it is one of the Orphans of the new hash, and otherwise takes
+	// the next hash (a collision).
+	NameTakenBy *appsv1.ReplicaSet
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
 }
@@ -76,7 +81,8 @@ type Plan struct {
 	RequeueAfter time.Duration
 }
 
-// Action is one change to the cluster. Exactly one field is set.
+// Action is one change to the cluster. Exactly one of the change fields is set;
+// OnFailure may go with any of them.
 type Action struct {
 	CreateReplicaSet *appsv1.ReplicaSet  `json:"createReplicaSet,omitempty"`
 	ScaleReplicaSet  *ScaleReplicaSet    `json:"scaleReplicaSet,omitempty"`
@@ -93,6 +99,14 @@ type Action struct {
 	TerminateAnalysisRun *string `json:"terminateAnalysisRun,omitempty"`
 	// DeleteAnalysisRun deletes a finished run beyond the history limits.
 	DeleteAnalysisRun *string `json:"deleteAnalysisRun,omitempty"`
+	// AddFinalizer adds this finalizer to the Rollout (metadata only, never the spec).
+	AddFinalizer *string `json:"addFinalizer,omitempty"`
+	// RemoveFinalizer removes this finalizer from the Rollout.
+	RemoveFinalizer *string `json:"removeFinalizer,omitempty"`
+
+	// OnFailure, when set, is the event to record on the Rollout if this action fails;
+	// the error goes into its message (see Event.Because).
+	OnFailure *Event `json:"onFailure,omitempty"`
 }
 
 // ScaleReplicaSet sets a ReplicaSet's replicas.
@@ -127,4 +141,15 @@ type Event struct {
 	Type    string `json:"type"`
 	Reason  string `json:"reason"`
 	Message string `json:"message"`
+}
+
+// Because is e with err in its message: the error alone when e has no message, else
+// "message: error". It fills in an Action's OnFailure event.
+func (e Event) Because(err error) Event {
+	if e.Message == "" {
+		e.Message = err.Error()
+	} else {
+		e.Message += ": " + err.Error()
+	}
+	return e
 }

@@ -51,7 +51,7 @@ func (p *planner) markAborted() {
 	if s.AbortedAt == nil {
 		t := p.metaNow()
 		s.AbortedAt = &t
-		p.warning(ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
+		p.warning(v1alpha1.ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
 	}
 	s.PauseConditions, s.ControllerPause = nil, false
 	for _, r := range p.runStatuses() {
@@ -67,7 +67,7 @@ func (p *planner) retried(msg string) bool {
 	}
 	p.status.AbortedAt = nil
 	p.clearRuns()
-	p.normal(ReasonRetried, msg)
+	p.normal(v1alpha1.ReasonRetried, msg)
 	return true
 }
 

@@ -21,7 +21,8 @@ import (
 )
 
 // errCollision is returned when the ReplicaSet to create exists and belongs to someone
-// else: the rollout must take the next hash (status.collisionCount + 1).
+// else although the cache did not show it. The sync fails and is retried; once the cache
+// shows that ReplicaSet, gather reports it and the plan takes the next hash.
 var errCollision = errors.New("a ReplicaSet of that name exists and is not the Rollout's")
 
 // applyActions applies the plan's actions in order and stops at the first that fails:
@@ -44,7 +45,7 @@ type actionError struct {
 }
 
 func (e *actionError) Error() string {
-	return fmt.Sprintf("action %d/%d (%s): %v", e.index+1, e.total, describe(e.action), e.err)
+	return fmt.Sprintf("action %d/%d (%s): %v", e.index+1, e.total, e.action.Describe(), e.err)
 }
 
 func (e *actionError) Unwrap() error { return e.err }
@@ -75,6 +76,10 @@ func (c *Controller) applyAction(ctx context.Context, ro *v1alpha1.Rollout, a pl
 		return c.terminateAnalysisRun(ctx, ro, *a.TerminateAnalysisRun)
 	case a.DeleteAnalysisRun != nil:
 		return c.deleteAnalysisRun(ctx, ro, *a.DeleteAnalysisRun)
+	case a.AddFinalizer != nil:
+		return c.addFinalizer(ctx, ro, *a.AddFinalizer)
+	case a.RemoveFinalizer != nil:
+		return c.removeFinalizer(ctx, ro, *a.RemoveFinalizer)
 	}
 	return errors.New("empty action")
 }
@@ -186,7 +191,8 @@ func (c *Controller) deleteReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 }
 
 // setSelector sets rollouts-pod-template-hash=hash in a Service's selector ("" removes
-// it), leaving the rest of the selector as the user wrote it.
+// it), leaving the rest of the selector as the user wrote it. Removing the hash from a
+// Service that is gone is no error: there is nothing to restore.
 func (c *Controller) setSelector(ctx context.Context, ro *v1alpha1.Rollout, service, hash string) error {
 	cur, err := c.services.Services(ro.Namespace).Get(service)
 	if err == nil {
@@ -206,6 +212,9 @@ func (c *Controller) setSelector(ctx context.Context, ro *v1alpha1.Rollout, serv
 		return err
 	}
 	out, err := c.kube.CoreV1().Services(ro.Namespace).Patch(ctx, service, types.MergePatchType, patch, metav1.PatchOptions{})
+	if hash == "" && apierrors.IsNotFound(err) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -306,40 +315,4 @@ func ownedBy(obj metav1.Object, ro *v1alpha1.Rollout) bool {
 
 func keyOf(ro *v1alpha1.Rollout) cache.ObjectName {
 	return cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name}
-}
-
-// describe names an action for errors and debug logs.
-func describe(a plan.Action) string {
-	switch {
-	case a.CreateReplicaSet != nil:
-		return "create ReplicaSet " + a.CreateReplicaSet.Name
-	case a.ScaleReplicaSet != nil:
-		return fmt.Sprintf("scale ReplicaSet %s to %d", a.ScaleReplicaSet.Name, a.ScaleReplicaSet.Replicas)
-	case a.AnnotateRS != nil:
-		return "annotate ReplicaSet " + a.AnnotateRS.Name
-	case a.DeleteReplicaSet != nil:
-		return "delete ReplicaSet " + *a.DeleteReplicaSet
-	case a.SetSelector != nil:
-		if a.SetSelector.Hash == "" {
-			return "remove the hash from Service " + a.SetSelector.Service
-		}
-		return fmt.Sprintf("point Service %s at %s", a.SetSelector.Service, a.SetSelector.Hash)
-	case a.SetTraffic != nil:
-		return fmt.Sprintf("set canary weight %d (%d header routes)", a.SetTraffic.CanaryWeight, len(a.SetTraffic.HeaderRoutes))
-	case a.EvictPod != nil:
-		return "evict pod " + *a.EvictPod
-	case a.SetPodMetadata != nil && a.SetPodMetadata.ReplicaSet != "":
-		return "set role metadata on the pod template of ReplicaSet " + a.SetPodMetadata.ReplicaSet
-	case a.SetPodMetadata != nil:
-		return "set role metadata on pod " + a.SetPodMetadata.Pod
-	case a.CreateAnalysisRun != nil:
-		return "create AnalysisRun " + a.CreateAnalysisRun.Name
-	case a.TerminateAnalysisRun != nil:
-		return "terminate AnalysisRun " + *a.TerminateAnalysisRun
-	case a.DeleteAnalysisRun != nil:
-		return "delete AnalysisRun " + *a.DeleteAnalysisRun
-	case a.AdoptReplicaSet != nil:
-		return "adopt ReplicaSet " + *a.AdoptReplicaSet
-	}
-	return "empty action"
 }

@@ -3,6 +3,7 @@ package rollout
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -359,10 +360,51 @@ func TestApplyLeavesForeignAnalysisRuns(t *testing.T) {
 	for _, a := range []plan.Action{{TerminateAnalysisRun: ptr("web-abc-2-1")}, {DeleteAnalysisRun: ptr("web-abc-2-1")}} {
 		f := newFixture(t, []runtime.Object{ro.DeepCopy(), foreign.DeepCopy()})
 		if err := f.apply(ro, a); err == nil || !strings.Contains(err.Error(), "not owned") {
-			t.Errorf("%s: error %v, want not owned", describe(a), err)
+			t.Errorf("%s: error %v, want not owned", a.Describe(), err)
 		}
 		if run := f.analysisRun("web-abc-2-1"); run == nil || run.Spec.Terminate {
-			t.Errorf("%s: the foreign run was changed: %+v", describe(a), run)
+			t.Errorf("%s: the foreign run was changed: %+v", a.Describe(), run)
 		}
 	}
+}
+
+// AddFinalizer and RemoveFinalizer change the Rollout's finalizers and nothing else,
+// and leave ro at the version they wrote (so the status write that follows does not
+// conflict).
+func TestApplyFinalizers(t *testing.T) {
+	tests := map[string]struct {
+		have   []string
+		action plan.Action
+		want   []string
+	}{
+		"add":                     {have: nil, action: plan.Action{AddFinalizer: ptr(plan.Finalizer)}, want: []string{plan.Finalizer}},
+		"add keeps the others":    {have: []string{"a/b"}, action: plan.Action{AddFinalizer: ptr(plan.Finalizer)}, want: []string{"a/b", plan.Finalizer}},
+		"remove keeps the others": {have: []string{"a/b", plan.Finalizer}, action: plan.Action{RemoveFinalizer: ptr(plan.Finalizer)}, want: []string{"a/b"}},
+		"remove the last":         {have: []string{plan.Finalizer}, action: plan.Action{RemoveFinalizer: ptr(plan.Finalizer)}, want: nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ro := testRollout("web", withServices())
+			ro.Finalizers, ro.ResourceVersion = tc.have, "7"
+			f := newFixture(t, []runtime.Object{ro.DeepCopy()})
+			must(t, f.apply(ro, tc.action))
+			got := f.rollout("web")
+			if !slices.Equal(got.Finalizers, tc.want) || !slices.Equal(ro.Finalizers, tc.want) {
+				t.Errorf("finalizers stored %v, in ro %v; want %v", got.Finalizers, ro.Finalizers, tc.want)
+			}
+			if ro.ResourceVersion != got.ResourceVersion {
+				t.Errorf("ro at resourceVersion %s, stored %s", ro.ResourceVersion, got.ResourceVersion)
+			}
+			if w := f.writes(); !slices.Equal(w, []string{"patch rollouts"}) {
+				t.Errorf("writes = %v, want one patch of the Rollout", w)
+			}
+		})
+	}
+	t.Run("remove from a Rollout already gone", func(t *testing.T) {
+		ro := testRollout("web", withServices(), withFinalizer())
+		f := newFixture(t, nil)
+		if err := f.apply(ro, plan.Action{RemoveFinalizer: ptr(plan.Finalizer)}); err != nil {
+			t.Errorf("apply = %v, want no error", err)
+		}
+	})
 }

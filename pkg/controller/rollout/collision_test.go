@@ -3,11 +3,14 @@ package rollout
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
 // storedTemplates are the pod template of examples/canary-nginx as a real API server
@@ -56,5 +59,34 @@ func TestServerDefaultsAreNoCollision(t *testing.T) {
 	}
 	if list, _ := f.kube.AppsV1().ReplicaSets(ns).List(context.Background(), metav1.ListOptions{}); len(list.Items) != 1 {
 		t.Errorf("%d ReplicaSets, want 1", len(list.Items))
+	}
+}
+
+// A stranger's ReplicaSet of the new name that the cache does not show yet: the create
+// fails and the sync with it, writing no collision; once the cache shows the ReplicaSet,
+// the next sync's plan takes the next hash.
+func TestSyncCollisionBehindTheCache(t *testing.T) {
+	ro := testRollout("web", withServices(), withFinalizer())
+	hash := replicaset.PodTemplateHash(&ro.Spec.Template, nil)
+	f := newFixture(t, basicObjects(ro))
+	must(t, f.kube.Tracker().Add(testRS(nil, "web-"+hash, hash, 1, nil))) // not in the cache
+
+	err := f.sync("web")
+	if !errors.Is(err, errCollision) {
+		t.Fatalf("sync = %v, want errCollision", err)
+	}
+	if got := f.rollout("web").Status.CollisionCount; got != nil {
+		t.Fatalf("collisionCount = %d written after apply, want it left to the plan", *got)
+	}
+
+	f.refresh()
+	f.mustSync("web")
+	if got := f.rollout("web").Status.CollisionCount; got == nil || *got != 1 {
+		t.Fatalf("collisionCount = %v, want 1", got)
+	}
+	f.refresh()
+	f.mustSync("web")
+	if next := f.rollout("web").Status.CurrentPodHash; next == hash || !ownedBy(f.replicaSet("web-"+next), ro) {
+		t.Errorf("hash %q after the collision, want a new one with a ReplicaSet of the Rollout's", next)
 	}
 }

@@ -358,7 +358,7 @@ func withSteps(steps ...v1alpha1.CanaryStep) rolloutOpt {
 }
 
 func withFinalizer() rolloutOpt {
-	return func(ro *v1alpha1.Rollout) { ro.Finalizers = append(ro.Finalizers, Finalizer) }
+	return func(ro *v1alpha1.Rollout) { ro.Finalizers = append(ro.Finalizers, plan.Finalizer) }
 }
 
 func setWeight(w int32) v1alpha1.CanaryStep { return v1alpha1.CanaryStep{SetWeight: &w} }

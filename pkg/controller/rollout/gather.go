@@ -27,9 +27,12 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 	if in.Orphans, err = c.orphanedReplicaSets(ro); err != nil {
 		return in, nil, err
 	}
+	if rs, err := c.replicaSets.ReplicaSets(ro.Namespace).Get(plan.NewReplicaSetName(ro)); err == nil && !ownedBy(rs, ro) {
+		in.NameTakenBy = rs
+	}
 
 	in.Services = map[string]*corev1.Service{}
-	for _, name := range serviceNames(ro) {
+	for _, name := range refs.Of(ro).ServiceNames() {
 		svc, err := c.services.Services(ro.Namespace).Get(name)
 		if err == nil {
 			in.Services[name] = svc
@@ -115,9 +118,6 @@ func (c *Controller) podsOf(namespace string, rss []*appsv1.ReplicaSet) []*corev
 	}
 	return pods
 }
-
-// serviceNames are the Services ro names, each once.
-func serviceNames(ro *v1alpha1.Rollout) []string { return refs.Of(ro).ServiceNames() }
 
 // cachedVersion looks objects of ro's namespace up in the caches, for expectations.
 func (c *Controller) cachedVersion(namespace string) lookup {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -32,24 +31,6 @@ func (c *Controller) writeStatus(ctx context.Context, ro *v1alpha1.Rollout, stat
 	}
 	c.expect.wrote(keyOf(ro), objectRef{kindRollout, ro.Name}, ro.ResourceVersion, out.ResourceVersion, c.clock.Now())
 	return true, nil
-}
-
-// writeCollision moves the rollout to the next pod template hash after a ReplicaSet of
-// its name turned out to belong to someone else. Only the collision count changes: the
-// next sync plans the new hash from scratch.
-func (c *Controller) writeCollision(ctx context.Context, ro *v1alpha1.Rollout, cause error) error {
-	status := *ro.Status.DeepCopy()
-	n := int32(1)
-	if status.CollisionCount != nil {
-		n = *status.CollisionCount + 1
-	}
-	status.CollisionCount = &n
-	if _, err := c.writeStatus(ctx, ro, status); err != nil {
-		return err
-	}
-	c.recorder.Event(ro, corev1.EventTypeWarning, plan.ReasonHashCollision,
-		fmt.Sprintf("%v; using collision count %d", cause, n))
-	return nil
 }
 
 // recordEvents records the plan's events on the Rollout.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/sirupsen/logrus"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 
@@ -15,7 +14,8 @@ import (
 
 // sync is one reconcile of the Rollout key: gather from the caches, plan, apply the
 // actions in order, write the status if it changed, record the events, and ask for a
-// later sync when the plan waits for a time rather than for a change.
+// later sync when the plan waits for a time rather than for a change. Every decision is
+// the plan's, a deleted Rollout's included; sync only carries them out.
 func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	cached, err := c.rollouts.Rollouts(key.Namespace).Get(key.Name)
 	if apierrors.IsNotFound(err) {
@@ -32,19 +32,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	ro := cached.DeepCopy()
 	log := c.log.WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
 
-	if ro.DeletionTimestamp != nil {
-		log.Debug("rollout is being deleted: restoring Service selectors")
-		return c.finalize(ctx, ro)
-	}
 	// Planning from caches that do not show this controller's last writes yet would
 	// redo or undo them: wait for the watch events (which enqueue the rollout again).
 	if wait := c.expect.pending(key, c.cachedVersion(key.Namespace), c.clock.Now()); wait > 0 {
 		log.WithField("wait", wait).Debug("caches behind the last writes; waiting for them")
 		c.queue.AddAfter(key, wait)
 		return nil
-	}
-	if err := c.ensureFinalizer(ctx, ro); err != nil {
-		return err
 	}
 
 	in, router, err := c.gather(ro)
@@ -54,17 +47,14 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	p := plan.Next(in)
 	log.WithFields(logrus.Fields{"actions": len(p.Actions), "events": len(p.Events), "requeueAfter": p.RequeueAfter}).Debug("planned")
 	for _, a := range p.Actions {
-		log.Debug("action: ", describe(a))
+		log.WithField("kind", a.Kind()).Debug("action: ", a.Describe())
 	}
 
 	if err := c.applyActions(ctx, ro, p.Actions, router); err != nil {
-		if errors.Is(err, errCollision) {
-			log.WithError(err).Warn("pod template hash collision: taking the next hash")
-			return c.writeCollision(ctx, ro, err)
-		}
 		var ae *actionError
-		if errors.As(err, &ae) && ae.action.SetTraffic != nil {
-			c.recorder.Event(ro, corev1.EventTypeWarning, plan.ReasonTrafficRouterError, ae.err.Error())
+		if errors.As(err, &ae) && ae.action.OnFailure != nil {
+			e := ae.action.OnFailure.Because(ae.err)
+			c.recorder.Event(ro, e.Type, e.Reason, e.Message)
 		}
 		return err
 	}

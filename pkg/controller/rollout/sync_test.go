@@ -57,8 +57,8 @@ func TestSyncFirstRolloutSettlesAndThenWritesNothing(t *testing.T) {
 	if ro.Status.Phase != v1alpha1.RolloutPhaseHealthy {
 		t.Errorf("phase = %q (%s), want Healthy", ro.Status.Phase, ro.Status.Message)
 	}
-	if !slices.Contains(ro.Finalizers, Finalizer) {
-		t.Errorf("finalizers = %v, want %s", ro.Finalizers, Finalizer)
+	if !slices.Contains(ro.Finalizers, plan.Finalizer) {
+		t.Errorf("finalizers = %v, want %s", ro.Finalizers, plan.Finalizer)
 	}
 	hash := ro.Status.StableRS
 	rs := f.replicaSet("web-" + hash)
@@ -70,7 +70,7 @@ func TestSyncFirstRolloutSettlesAndThenWritesNothing(t *testing.T) {
 			t.Errorf("%s selector = %v, want app=web and %s=%s", svc, sel, hashLabel, hash)
 		}
 	}
-	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, plan.ReasonNewReplicaSetCreated) }) {
+	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, v1alpha1.ReasonNewReplicaSetCreated) }) {
 		t.Error("no NewReplicaSetCreated event")
 	}
 
@@ -143,7 +143,7 @@ func TestSyncHashCollision(t *testing.T) {
 	if got == nil || *got != 1 {
 		t.Fatalf("collisionCount = %v, want 1", got)
 	}
-	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, plan.ReasonHashCollision) }) {
+	if !slices.ContainsFunc(f.events(), func(e string) bool { return strings.Contains(e, v1alpha1.ReasonHashCollision) }) {
 		t.Error("no ReplicaSetHashCollision event")
 	}
 	f.refresh()
@@ -190,13 +190,43 @@ func TestSyncDeletionRestoresSelectors(t *testing.T) {
 	}
 }
 
+// A traffic write the router fails is a TrafficRoutingError Warning with the router's
+// error (the plan says so), the sync's error, and no status write.
+func TestSyncTrafficFailureEvent(t *testing.T) {
+	ro := testRollout("web", withNginx(), withFinalizer(), withSteps(setWeight(20), pause()))
+	f := newFixture(t, basicObjects(ro))
+	f.settle("web")
+	cur := f.rollout("web")
+	cur.Spec.Template.Spec.Containers[0].Image = "img:v2"
+	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
+	must(t, err)
+	f.refresh()
+	f.events()
+	f.router.err = fmt.Errorf("ingress trouble")
+
+	var syncErr error
+	for range 5 {
+		if syncErr = f.sync("web"); syncErr != nil {
+			break
+		}
+		f.replicaSetsUp()
+	}
+	if syncErr == nil || !strings.Contains(syncErr.Error(), "ingress trouble") {
+		t.Fatalf("sync = %v, want the router's error", syncErr)
+	}
+	want := "Warning " + v1alpha1.ReasonTrafficRoutingError + " ingress trouble"
+	if e := f.events(); !slices.Contains(e, want) {
+		t.Errorf("events = %q, want %q", e, want)
+	}
+}
+
 // The finalizer is added through metadata only: the spec is never written.
 func TestSyncAddsFinalizerWithoutTouchingSpec(t *testing.T) {
 	ro := testRollout("web", withServices())
 	f := newFixture(t, basicObjects(ro))
 	f.mustSync("web")
 	got := f.rollout("web")
-	if !slices.Contains(got.Finalizers, Finalizer) {
+	if !slices.Contains(got.Finalizers, plan.Finalizer) {
 		t.Errorf("finalizers = %v", got.Finalizers)
 	}
 	for _, a := range f.serin.Actions() {
