@@ -33,6 +33,7 @@ import (
 	"github.com/serin-dev/serin/pkg/analysis"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serinscheme "github.com/serin-dev/serin/pkg/client/clientset/versioned/scheme"
+	"github.com/serin-dev/serin/pkg/controller"
 	"github.com/serin-dev/serin/pkg/controller/rollout"
 	"github.com/serin-dev/serin/pkg/metrics"
 	"github.com/serin-dev/serin/pkg/trafficrouting"
@@ -206,8 +207,14 @@ func run(o options, log *logrus.Logger) error {
 			return err
 		}
 		ctrl, err := rollout.New(rollout.Config{
-			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m, Log: log,
+			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m,
 			RouterFor: trafficrouting.For,
+		})
+		if err != nil {
+			return err
+		}
+		rollouts, err := controller.NewRunner(ctrl, controller.Options{
+			Workers: o.workers, SyncTimeout: rollout.SyncTimeout, Log: log, Observe: m.ObserveReconcile,
 		})
 		if err != nil {
 			return err
@@ -232,7 +239,7 @@ func run(o options, log *logrus.Logger) error {
 		analysisCtx, stopAnalysis := context.WithCancel(ctx)
 		analysisDone := make(chan error, 1)
 		go func() { analysisDone <- analysisCtrl.Run(analysisCtx, o.analysisWorkers) }()
-		err = ctrl.Run(ctx, o.workers)
+		err = rollouts.Run(ctx)
 		stopAnalysis()
 		return errors.Join(err, <-analysisDone)
 	}

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/plan"
 )
 
@@ -30,7 +31,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return err
 	}
 	ro := cached.DeepCopy()
-	log := c.log.WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
+	// The runner's logger carries the rollout and namespace; routers log with it too.
+	log := logging.From(ctx).WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
+	ctx = logging.Into(ctx, log)
 
 	if ro.DeletionTimestamp != nil {
 		log.Debug("rollout is being deleted: restoring Service selectors")
