@@ -1,4 +1,4 @@
-package analysis
+package analysisrun
 
 import (
 	"context"

@@ -1,24 +1,23 @@
-package analysis
+// Package analysisrun is the AnalysisRun controller: it watches AnalysisRuns and the Jobs
+// of the job provider, and for each change runs one sync — resolve the run's arguments,
+// let pkg/analysis plan the measurements, have the providers take them, let pkg/analysis
+// assess them, write the status when it changed. The worker loop is pkg/controller's
+// Runner.
+package analysisrun
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 
 	"github.com/serin-dev/serin/pkg/analysis/job"
@@ -28,6 +27,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serinlisters "github.com/serin-dev/serin/pkg/client/listers/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/controller"
 )
 
 // Event reasons recorded on an AnalysisRun when it completes.
@@ -38,8 +38,8 @@ const (
 	ReasonRunInconclusive = "AnalysisRunInconclusive"
 )
 
-// syncTimeout bounds one sync: its provider calls and its status write.
-const syncTimeout = 2 * time.Minute
+// SyncTimeout bounds one sync: its provider calls and its status write.
+const SyncTimeout = 2 * time.Minute
 
 // Config is what the controller is built from.
 type Config struct {
@@ -47,7 +47,6 @@ type Config struct {
 	Serin     versioned.Interface
 	Informers *Informers
 	Recorder  record.EventRecorder
-	Log       *logrus.Logger
 	// Providers measure; DefaultProviders when nil.
 	Providers provider.Registry
 	// Clock is the time of measurements; the real clock when nil.
@@ -64,54 +63,65 @@ func DefaultProviders(kube kubernetes.Interface, inf *Informers) provider.Regist
 	}
 }
 
-// Controller runs AnalysisRuns. Build it with New, start the informers, then Run it.
+// Controller runs AnalysisRuns. Build it with New, hand it to a controller.Runner (which
+// registers its event handlers), start the informers, then run the runner.
 type Controller struct {
 	kube      kubernetes.Interface
 	serin     versioned.Interface
 	recorder  record.EventRecorder
-	log       *logrus.Logger
 	providers provider.Registry
 	clock     clock.Clock
+	inf       *Informers
 	runs      serinlisters.AnalysisRunLister
 	// runsIndexer is the cache behind runs (tests put runs in it).
 	runsIndexer cache.Indexer
-	synced      func() bool
-	queue       workqueue.TypedRateLimitingInterface[cache.ObjectName]
+	// queue is the runner's, given to Register.
+	queue controller.Queue
 }
 
-// New builds the controller and registers its event handlers: a run's changes enqueue
-// it, a Job's changes enqueue the run that controls it.
-func New(cfg Config) (*Controller, error) {
+// New builds the controller on the informers' caches.
+func New(cfg Config) *Controller {
 	if cfg.Clock == nil {
 		cfg.Clock = clock.RealClock{}
 	}
 	if cfg.Providers == nil {
 		cfg.Providers = DefaultProviders(cfg.Kube, cfg.Informers)
 	}
-	c := &Controller{
-		kube: cfg.Kube, serin: cfg.Serin, recorder: cfg.Recorder, log: cfg.Log,
-		providers: cfg.Providers, clock: cfg.Clock,
+	return &Controller{
+		kube: cfg.Kube, serin: cfg.Serin, recorder: cfg.Recorder,
+		providers: cfg.Providers, clock: cfg.Clock, inf: cfg.Informers,
 		runs:        serinlisters.NewAnalysisRunLister(cfg.Informers.Runs.GetIndexer()),
 		runsIndexer: cfg.Informers.Runs.GetIndexer(),
-		synced:      cfg.Informers.HasSynced,
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[cache.ObjectName](),
-			workqueue.TypedRateLimitingQueueConfig[cache.ObjectName]{Name: "analysisruns"}),
 	}
-	if _, err := cfg.Informers.Runs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+}
+
+// Name is the kind this controller reconciles: its queue's name and the log field of a
+// run's name.
+func (c *Controller) Name() string { return "analysisrun" }
+
+// Register adds the event handlers, which enqueue through q: a run's changes enqueue it,
+// a Job's changes enqueue the run that controls it.
+func (c *Controller) Register(q controller.Queue) ([]cache.InformerSynced, error) {
+	c.queue = q
+	if _, err := c.inf.Runs.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueue,
 		UpdateFunc: func(_, cur any) { c.enqueue(cur) },
 	}); err != nil {
 		return nil, fmt.Errorf("analysisrun handler: %w", err)
 	}
-	if _, err := cfg.Informers.Jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	if _, err := c.inf.Jobs.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.enqueueJobOwner,
 		UpdateFunc: func(_, cur any) { c.enqueueJobOwner(cur) },
 		DeleteFunc: c.enqueueJobOwner,
 	}); err != nil {
 		return nil, fmt.Errorf("job handler: %w", err)
 	}
-	return c, nil
+	return []cache.InformerSynced{c.inf.HasSynced}, nil
+}
+
+// Sync reconciles one AnalysisRun (see sync.go); the runner calls it.
+func (c *Controller) Sync(ctx context.Context, key cache.ObjectName) error {
+	return c.sync(ctx, key)
 }
 
 func (c *Controller) enqueue(obj any) {
@@ -134,55 +144,6 @@ func (c *Controller) enqueueJobOwner(obj any) {
 	if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.Kind == "AnalysisRun" {
 		c.queue.Add(cache.ObjectName{Namespace: j.Namespace, Name: ref.Name})
 	}
-}
-
-// Run waits for the caches, then runs workers until ctx ends, and returns once every
-// worker finished its sync.
-func (c *Controller) Run(ctx context.Context, workers int) error {
-	defer utilruntime.HandleCrash()
-	if !cache.WaitForCacheSync(ctx.Done(), c.synced) {
-		return errors.New("analysis caches did not sync before shutdown")
-	}
-	c.log.WithField("workers", workers).Info("analysisrun controller: starting workers")
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wait.UntilWithContext(ctx, func(ctx context.Context) {
-				for c.processNextItem(ctx) {
-				}
-			}, time.Second)
-		}()
-	}
-	<-ctx.Done()
-	c.queue.ShutDown()
-	wg.Wait()
-	c.log.Info("analysisrun controller: workers stopped")
-	return nil
-}
-
-func (c *Controller) processNextItem(ctx context.Context) bool {
-	key, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(key)
-	syncCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), syncTimeout)
-	defer cancel()
-	err := c.sync(syncCtx, key)
-	fields := logrus.Fields{"analysisrun": key.Name, "namespace": key.Namespace}
-	switch {
-	case err == nil:
-		c.queue.Forget(key)
-	case apierrors.IsConflict(err):
-		c.log.WithFields(fields).WithError(err).Debug("conflict; retrying")
-		c.queue.AddRateLimited(key)
-	default:
-		c.log.WithFields(fields).WithError(err).Error("analysisrun sync failed; retrying")
-		c.queue.AddRateLimited(key)
-	}
-	return true
 }
 
 // eventFor is the Event of a run that completed.

@@ -1,4 +1,4 @@
-package analysis
+package analysisrun
 
 import (
 	"context"
@@ -19,6 +19,8 @@ import (
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	serinfake "github.com/serin-dev/serin/pkg/client/clientset/versioned/fake"
+	"github.com/serin-dev/serin/pkg/controller"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 // fakeProvider answers every measurement with result and remembers the requests.
@@ -56,15 +58,25 @@ func newFixture(t *testing.T, run *v1alpha1.AnalysisRun, objs ...*corev1.Secret)
 	}
 	f := &fixture{serin: serin, prov: &fakeProvider{}, recorder: record.NewFakeRecorder(10),
 		clock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC))}
-	log := logrus.New()
-	log.SetLevel(logrus.PanicLevel)
-	c, err := New(Config{Kube: kube, Serin: serin, Informers: inf, Recorder: f.recorder, Log: log,
+	f.c = New(Config{Kube: kube, Serin: serin, Informers: inf, Recorder: f.recorder,
 		Providers: provider.Registry{provider.Prometheus: f.prov}, Clock: f.clock})
-	if err != nil {
+	// The runner registers the handlers on its queue; the tests sync by hand.
+	if _, err := controller.NewRunner(f.c, controller.Options{SyncTimeout: SyncTimeout, Log: quietLogger()}); err != nil {
 		t.Fatal(err)
 	}
-	f.c = c
 	return f
+}
+
+func quietLogger() *logrus.Logger {
+	log := logrus.New()
+	log.SetLevel(logrus.PanicLevel)
+	return log
+}
+
+// metric is a Prometheus metric named name that passes at 0.95 or more.
+func metric(name string) v1alpha1.Metric {
+	return v1alpha1.Metric{Name: name, SuccessCondition: "result[0] >= 0.95",
+		Provider: v1alpha1.MetricProvider{Prometheus: &v1alpha1.PrometheusMetric{Address: "http://p", Query: "q"}}}
 }
 
 func tokenRun() *v1alpha1.AnalysisRun {
@@ -161,7 +173,8 @@ func (f *fixture) syncOnce(t *testing.T, run *v1alpha1.AnalysisRun) *v1alpha1.An
 		t.Fatal(err)
 	}
 	key := cache.ObjectName{Namespace: run.Namespace, Name: run.Name}
-	if err := f.c.sync(context.Background(), key); err != nil {
+	ctx := logging.Into(context.Background(), logrus.NewEntry(quietLogger()))
+	if err := f.c.sync(ctx, key); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := f.serin.SerinV1alpha1().AnalysisRuns(run.Namespace).Get(context.Background(), run.Name, metav1.GetOptions{})
