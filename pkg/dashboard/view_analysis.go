@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -58,7 +59,7 @@ func analysisViews(runs []*v1alpha1.AnalysisRun) []AnalysisView {
 			results[r.Name] = r
 		}
 		for _, m := range run.Spec.Metrics {
-			mv := MetricView{Name: m.Name, Phase: string(v1alpha1.AnalysisPhasePending), Provider: provider(m.Provider),
+			mv := MetricView{Name: m.Name, Phase: string(v1alpha1.AnalysisPhasePending), Provider: providerName(m.Provider),
 				SuccessCondition: m.SuccessCondition, FailureCondition: m.FailureCondition,
 				Measurements: []MeasurementView{}}
 			if r, ok := results[m.Name]; ok {
@@ -86,14 +87,9 @@ func measurement(m v1alpha1.Measurement) MeasurementView {
 	return mv
 }
 
-func provider(p v1alpha1.MetricProvider) string {
-	switch {
-	case p.Prometheus != nil:
-		return "prometheus"
-	case p.Web != nil:
-		return "web"
-	case p.Job != nil:
-		return "job"
+func providerName(p v1alpha1.MetricProvider) string {
+	if name := provider.NameOf(&p); name != "" {
+		return name
 	}
 	return "unknown"
 }

@@ -20,10 +20,8 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
 
-	"github.com/serin-dev/serin/pkg/analysis/job"
-	"github.com/serin-dev/serin/pkg/analysis/prometheus"
 	"github.com/serin-dev/serin/pkg/analysis/provider"
-	"github.com/serin-dev/serin/pkg/analysis/web"
+	"github.com/serin-dev/serin/pkg/analysis/registry"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serinlisters "github.com/serin-dev/serin/pkg/client/listers/rollouts/v1alpha1"
@@ -53,14 +51,10 @@ type Config struct {
 	Clock clock.Clock
 }
 
-// DefaultProviders is the registry of every built-in provider: prometheus, web and job
-// (the job provider reads Jobs from inf).
+// DefaultProviders builds every provider of pkg/analysis/registry (the job provider
+// reads Jobs from inf).
 func DefaultProviders(kube kubernetes.Interface, inf *Informers) provider.Registry {
-	return provider.Registry{
-		provider.Prometheus: prometheus.New(),
-		provider.Web:        web.New(),
-		provider.Job:        job.New(kube, batchlisters.NewJobLister(inf.Jobs.GetIndexer())),
-	}
+	return registry.Providers(registry.Deps{Kube: kube, Jobs: batchlisters.NewJobLister(inf.Jobs.GetIndexer())})
 }
 
 // Controller runs AnalysisRuns. Build it with New, hand it to a controller.Runner (which

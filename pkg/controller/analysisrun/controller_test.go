@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubefake "k8s.io/client-go/kubernetes/fake"
@@ -15,8 +16,8 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
-	"github.com/serin-dev/serin/pkg/analysis/job"
 	"github.com/serin-dev/serin/pkg/analysis/provider"
+	"github.com/serin-dev/serin/pkg/analysis/registry"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	serinfake "github.com/serin-dev/serin/pkg/client/clientset/versioned/fake"
 	"github.com/serin-dev/serin/pkg/controller"
@@ -198,7 +199,10 @@ func (f *fixture) writes() int {
 func TestJobEventsEnqueueTheirRun(t *testing.T) {
 	f := newFixture(t, tokenRun())
 	run := &v1alpha1.AnalysisRun{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "u"}}
-	owned := job.Desired(run, &v1alpha1.Metric{Name: "smoke", Provider: v1alpha1.MetricProvider{Job: &v1alpha1.JobMetric{}}}, 0)
+	owned := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "r-smoke-0", Namespace: "ns",
+		Labels: map[string]string{registry.JobLabel: "r"},
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(run,
+			v1alpha1.SchemeGroupVersion.WithKind("AnalysisRun"))}}}
 	foreign := owned.DeepCopy()
 	foreign.Name, foreign.OwnerReferences = "foreign", nil
 
