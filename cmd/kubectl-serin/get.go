@@ -8,7 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
+	"github.com/serin-dev/serin/pkg/cli/textview"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // rolloutKinds are the names kubectl accepts for the Rollout kind.
@@ -49,17 +50,17 @@ func newGetCmd(o *rootOptions) *cobra.Command {
 			}
 			name := args[1]
 			if !watch {
-				s, err := rolloutview.Fetch(cmd.Context(), c, ns, name)
+				s, err := fetch(cmd.Context(), c, ns, name)
 				if err != nil {
 					return err
 				}
 				if output != "" {
 					return printData(o.streams.Out, output, rolloutview.New(s))
 				}
-				return rolloutview.Render(o.streams.Out, rolloutview.New(s), time.Now(), o.style())
+				return textview.Render(o.streams.Out, rolloutview.New(s), time.Now(), o.style())
 			}
 			// Fail fast on a missing rollout or a forbidden read, with the API's error.
-			if _, err := rolloutview.Fetch(cmd.Context(), c, ns, name); err != nil {
+			if _, err := fetch(cmd.Context(), c, ns, name); err != nil {
 				return err
 			}
 			w, err := startWatch(cmd.Context(), c, ns, true)
@@ -77,7 +78,7 @@ func newGetCmd(o *rootOptions) *cobra.Command {
 				s, err := w.Snapshot(name)
 				if err != nil {
 					fmt.Fprintf(&buf, "%v\n(waiting for it to be created again)\n", err)
-				} else if err := rolloutview.Render(&buf, rolloutview.New(s), time.Now(), o.style()); err != nil {
+				} else if err := textview.Render(&buf, rolloutview.New(s), time.Now(), o.style()); err != nil {
 					return err
 				}
 				if err := scr.draw(buf.String()); err != nil {

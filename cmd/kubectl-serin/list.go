@@ -14,7 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
+	"github.com/serin-dev/serin/pkg/cli/textview"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 func newListCmd(o *rootOptions) *cobra.Command {
@@ -159,7 +160,7 @@ func cells(ro *v1alpha1.Rollout, all bool) []string {
 		return fmt.Sprint(*p)
 	}
 	r := v.Replicas
-	row := []string{v.Name, v.Strategy, rolloutview.Style{}.Status(v.Status), orDash(v.Step), weight(v.SetWeight), weight(v.ActualWeight),
+	row := []string{v.Name, v.Strategy, textview.Style{}.Status(v.Status), orDash(v.Step), weight(v.SetWeight), weight(v.ActualWeight),
 		fmt.Sprint(r.Desired), fmt.Sprint(r.Current), fmt.Sprint(r.Updated), fmt.Sprint(r.Available),
 		duration.HumanDuration(time.Since(ro.CreationTimestamp.Time))}
 	if all {

@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/serin-dev/serin/pkg/actions"
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
+	"github.com/serin-dev/serin/pkg/cli/textview"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 )
 
@@ -116,8 +116,8 @@ func (o *rootOptions) clients() (actions.Clients, string, error) {
 }
 
 // style is colour on a terminal only (and never with NO_COLOR set).
-func (o *rootOptions) style() rolloutview.Style {
-	return rolloutview.Style{Color: o.isTerminal() && os.Getenv("NO_COLOR") == ""}
+func (o *rootOptions) style() textview.Style {
+	return textview.Style{Color: o.isTerminal() && os.Getenv("NO_COLOR") == ""}
 }
 
 func (o *rootOptions) isTerminal() bool {

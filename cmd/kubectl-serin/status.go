@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // Exit codes of `status`, for CI pipelines.
@@ -37,7 +37,7 @@ func newStatusCmd(o *rootOptions) *cobra.Command {
 				return err
 			}
 			name := args[0]
-			s, err := rolloutview.Fetch(cmd.Context(), c, ns, name)
+			s, err := fetch(cmd.Context(), c, ns, name)
 			if err != nil {
 				return err
 			}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
 	serinlisters "github.com/serin-dev/serin/pkg/client/listers/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
 )

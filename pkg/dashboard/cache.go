@@ -22,6 +22,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // Source is what the HTTP layer reads: the current views and a signal when they change.
@@ -219,8 +220,10 @@ func sameEntries(a, b []Entry) bool {
 	return true
 }
 
-func (c *Cache) objectsOf(ro *v1alpha1.Rollout) Objects {
-	o := Objects{Rollout: ro}
+// objectsOf gathers what belongs to ro from the caches, by owner (and pods by their
+// ReplicaSet's hash).
+func (c *Cache) objectsOf(ro *v1alpha1.Rollout) *rolloutview.Snapshot {
+	o := &rolloutview.Snapshot{Rollout: ro}
 	for _, x := range byIndex(c.informers["replicasets"], byOwner, string(ro.UID)) {
 		o.ReplicaSets = append(o.ReplicaSets, x.(*appsv1.ReplicaSet))
 	}

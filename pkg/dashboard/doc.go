@@ -5,9 +5,9 @@
 //
 // The pieces, one per file:
 //
-//   - view.go, view_*.go: pure functions turning cluster objects into the JSON the page
-//     shows (never a Secret, a header value or an argument value: nothing sensitive
-//     leaves the process).
+//   - view.go, view_*.go: pure functions laying out the view model of a Rollout
+//     (pkg/rolloutview, shared with the plugin) as the JSON the page reads (never a
+//     Secret, a header value or an argument value: nothing sensitive leaves the process).
 //   - cache.go: informers → a snapshot of views, rebuilt when something changed; changes
 //     that arrive while a rebuild runs coalesce into one more rebuild, no timer.
 //   - stream.go: the SSE endpoint pushing snapshots to each page.

@@ -1,20 +1,16 @@
 package dashboard
 
 import (
-	"cmp"
-	"slices"
 	"strconv"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-
-	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
-// RolloutView is everything the page shows about one Rollout. It is built from the
-// cluster objects by BuildView and carries no Secret and no credential.
+// RolloutView is everything the page shows about one Rollout, in the JSON shape the front
+// end in ui/ reads (ui/src/types.ts). BuildView renders it from the one view model of a
+// Rollout (pkg/rolloutview), which also feeds the plugin: nothing here decides anything
+// about the rollout, it only lays the model out. It carries no Secret and no credential.
 type RolloutView struct {
 	Key          string   `json:"key"` // namespace/name
 	Namespace    string   `json:"namespace"`
@@ -71,7 +67,7 @@ type Replicas struct {
 type StepView struct {
 	Index int    `json:"index"`
 	Kind  string `json:"kind"`  // setWeight, pause, analysis, setCanaryScale, setHeaderRoute
-	Text  string `json:"text"`  // e.g. "setWeight 20", "pause 30s", "pause (until promoted)"
+	Text  string `json:"text"`  // e.g. "setWeight 20%", "pause 30s", "pause until promoted"
 	State string `json:"state"` // done, current, pending
 }
 
@@ -121,151 +117,86 @@ type ConditionView struct {
 	Message string `json:"message"`
 }
 
-// maxEvents is how many of the most recent Events a view keeps.
-const maxEvents = 20
-
-// Objects are what belongs to one Rollout, as gathered from the caches.
-type Objects struct {
-	Rollout      *v1alpha1.Rollout
-	ReplicaSets  []*appsv1.ReplicaSet
-	Pods         []*corev1.Pod
-	AnalysisRuns []*v1alpha1.AnalysisRun
-	Events       []*corev1.Event
+// BuildView renders a Rollout and what belongs to it as the page shows it. It is pure.
+func BuildView(s *rolloutview.Snapshot) RolloutView {
+	return render(rolloutview.New(s))
 }
 
-// BuildView turns a Rollout and its objects into what the page shows. It is pure.
-func BuildView(o Objects) RolloutView {
-	ro := o.Rollout
-	st := ro.Status
+func render(m rolloutview.View) RolloutView {
 	v := RolloutView{
-		Key:          ro.Namespace + "/" + ro.Name,
-		Namespace:    ro.Namespace,
-		Name:         ro.Name,
-		Phase:        string(st.Phase),
-		Message:      st.Message,
-		Strategy:     strategyOf(ro),
-		Images:       images(ro.Spec.Template.Spec),
-		Paused:       ro.Spec.Paused,
-		Aborted:      st.Abort,
-		PromoteFull:  st.PromoteFull,
+		Key:          m.Namespace + "/" + m.Name,
+		Namespace:    m.Namespace,
+		Name:         m.Name,
+		Created:      timeText(m.Created),
+		Phase:        m.Phase,
+		Message:      m.Message,
+		Strategy:     strategyOf(m),
+		Images:       orEmpty(m.Images),
+		Replicas:     Replicas(m.Replicas),
+		Paused:       m.Paused,
+		Aborted:      m.Aborted,
+		PromoteFull:  m.PromoteFull,
 		PauseReasons: []string{},
-		Step:         st.CurrentStepIndex,
-		Replicas: Replicas{Desired: ptrOr(ro.Spec.Replicas, 1), Current: st.Replicas,
-			Updated: st.UpdatedReplicas, Ready: st.ReadyReplicas, Available: st.AvailableReplicas},
+		SetWeight:    m.SetWeight,
+		ActualWeight: m.ActualWeight,
+		Revisions:    []RevisionView{},
+		AnalysisRuns: analysisViews(m),
+		Events:       []EventView{},
+		Conditions:   []ConditionView{},
 	}
-	if !ro.CreationTimestamp.IsZero() {
-		v.Created = ro.CreationTimestamp.UTC().Format(time.RFC3339)
+	for _, p := range m.Pauses {
+		v.PauseReasons = append(v.PauseReasons, p.Reason)
 	}
-	if v.Phase == "" {
-		v.Phase = "Unknown"
+	v.Steps, v.HeaderRoutes = steps(m.Canary)
+	if m.Canary != nil {
+		v.Step = m.Canary.StepIndex
 	}
-	for _, pc := range st.PauseConditions {
-		v.PauseReasons = append(v.PauseReasons, string(pc.Reason))
+	for _, r := range m.Revisions {
+		v.Revisions = append(v.Revisions, revisionView(r))
 	}
-	v.Steps, v.HeaderRoutes = steps(ro)
-	v.SetWeight = setWeight(ro)
-	if w := st.Canary.Weights; w != nil {
-		v.ActualWeight = &w.Canary.Weight
+	v.BlueGreen = blueGreenView(m.BlueGreen)
+	for _, e := range m.Events {
+		v.Events = append(v.Events, EventView{Type: e.Type, Reason: e.Reason, Message: e.Message, Count: e.Count, Time: timeText(e.Time)})
 	}
-	v.Revisions = revisions(ro, o.ReplicaSets, o.Pods)
-	markServices(ro, v.Revisions)
-	v.BlueGreen = blueGreenView(ro, v.Revisions)
-	v.AnalysisRuns = analysisViews(o.AnalysisRuns)
-	v.Events = events(o.Events)
-	v.Conditions = []ConditionView{}
-	for _, c := range st.Conditions {
-		v.Conditions = append(v.Conditions, ConditionView{Type: string(c.Type), Status: string(c.Status),
-			Reason: c.Reason, Message: c.Message})
+	for _, c := range m.Conditions {
+		v.Conditions = append(v.Conditions, ConditionView(c))
 	}
 	return v
 }
 
-func ptrOr(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-func images(spec corev1.PodSpec) []string {
-	out := []string{}
-	for _, c := range spec.Containers {
-		out = append(out, c.Image)
+func revisionView(r rolloutview.Revision) RevisionView {
+	out := RevisionView{Revision: revisionText(r.Number), ReplicaSet: r.ReplicaSet.Name, Hash: r.Hash, Role: r.Role,
+		Services: orEmpty(r.Services), Images: orEmpty(r.Images), Desired: r.ReplicaSet.Desired,
+		Ready: r.ReplicaSet.Ready, Available: r.ReplicaSet.Available, Pods: []PodView{}}
+	for _, p := range r.Pods {
+		if p.Status == rolloutview.PodTerminating {
+			continue // on its way out: the page shows the pods that serve
+		}
+		out.Pods = append(out.Pods, PodView{Name: p.Name, Phase: p.Phase, Ready: p.Status == rolloutview.PodReady})
 	}
 	return out
 }
 
-func revisions(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet, pods []*corev1.Pod) []RevisionView {
-	out := []RevisionView{}
-	for _, rs := range rss {
-		hash := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
-		r := RevisionView{
-			Revision:   rs.Annotations[plan.AnnotationRevision],
-			ReplicaSet: rs.Name,
-			Hash:       hash,
-			Role:       "old",
-			Images:     images(rs.Spec.Template.Spec),
-			Desired:    ptrOr(rs.Spec.Replicas, 1),
-			Ready:      rs.Status.ReadyReplicas,
-			Available:  rs.Status.AvailableReplicas,
-			Pods:       []PodView{},
-			Services:   []string{},
-		}
-		switch hash {
-		case ro.Status.StableRS:
-			r.Role = "stable"
-		case ro.Status.CurrentPodHash:
-			r.Role = "canary"
-		}
-		for _, p := range pods {
-			if p.Labels[v1alpha1.DefaultRolloutUniqueLabelKey] != hash || p.DeletionTimestamp != nil {
-				continue
-			}
-			r.Pods = append(r.Pods, PodView{Name: p.Name, Phase: string(p.Status.Phase), Ready: podReady(p)})
-		}
-		slices.SortFunc(r.Pods, func(a, b PodView) int { return cmp.Compare(a.Name, b.Name) })
-		out = append(out, r)
+// revisionText is a revision number as the page shows it; "" when the ReplicaSet has none.
+func revisionText(n int64) string {
+	if n == 0 {
+		return ""
 	}
-	// Newest revision first.
-	slices.SortFunc(out, func(a, b RevisionView) int {
-		ra, _ := strconv.Atoi(a.Revision)
-		rb, _ := strconv.Atoi(b.Revision)
-		return cmp.Or(cmp.Compare(rb, ra), cmp.Compare(a.ReplicaSet, b.ReplicaSet))
-	})
-	return out
+	return strconv.FormatInt(n, 10)
 }
 
-func podReady(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
+// timeText is t in RFC 3339, UTC; "" for the zero time.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return false
+	return t.UTC().Format(time.RFC3339)
 }
 
-func events(evs []*corev1.Event) []EventView {
-	sorted := slices.Clone(evs)
-	slices.SortFunc(sorted, func(a, b *corev1.Event) int {
-		return cmp.Or(eventTime(b).Compare(eventTime(a)), cmp.Compare(b.Name, a.Name))
-	})
-	out := []EventView{}
-	for _, e := range sorted {
-		if len(out) == maxEvents {
-			break
-		}
-		out = append(out, EventView{Type: e.Type, Reason: e.Reason, Message: e.Message,
-			Count: max(e.Count, 1), Time: eventTime(e).UTC().Format(time.RFC3339)})
+// orEmpty makes a nil list an empty one: the front end reads lists, never null.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return out
-}
-
-func eventTime(e *corev1.Event) time.Time {
-	switch {
-	case !e.LastTimestamp.IsZero():
-		return e.LastTimestamp.Time
-	case !e.EventTime.IsZero():
-		return e.EventTime.Time
-	}
-	return e.CreationTimestamp.Time
+	return s
 }

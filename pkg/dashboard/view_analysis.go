@@ -3,15 +3,13 @@ package dashboard
 import (
 	"cmp"
 	"slices"
-	"time"
 
-	"github.com/serin-dev/serin/pkg/analysis/provider"
-	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // AnalysisView is one AnalysisRun: its verdict and each metric's measurements. Queries,
-// provider addresses, headers and argument values are left out on purpose: they may
-// carry credentials.
+// provider addresses, headers and argument values are left out on purpose (the model has
+// none of them): they may carry credentials.
 type AnalysisView struct {
 	Name    string       `json:"name"`
 	Type    string       `json:"type,omitempty"` // the rollout-type label: PrePromotion, PostPromotion, ...
@@ -38,58 +36,37 @@ type MeasurementView struct {
 	Phase string `json:"phase"`
 }
 
-// analysisViews renders runs newest first.
-func analysisViews(runs []*v1alpha1.AnalysisRun) []AnalysisView {
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b *v1alpha1.AnalysisRun) int {
-		return cmp.Or(b.CreationTimestamp.Compare(a.CreationTimestamp.Time), cmp.Compare(a.Name, b.Name))
+// analysisViews are every run of the rollout, of any revision, newest first.
+func analysisViews(m rolloutview.View) []AnalysisView {
+	runs := slices.Clone(m.AnalysisRuns)
+	for _, r := range m.Revisions {
+		runs = append(runs, r.AnalysisRuns...)
+	}
+	slices.SortFunc(runs, func(a, b rolloutview.AnalysisRun) int {
+		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(a.Name, b.Name))
 	})
 	out := []AnalysisView{}
-	for _, run := range sorted {
-		v := AnalysisView{Name: run.Name, Type: runType(run.Labels), Phase: string(run.Status.Phase), Message: run.Status.Message,
-			Metrics: []MetricView{}}
-		if v.Phase == "" {
-			v.Phase = string(v1alpha1.AnalysisPhasePending)
+	for _, run := range runs {
+		v := AnalysisView{Name: run.Name, Type: run.Type, Phase: run.Phase, Message: run.Message, Metrics: []MetricView{}}
+		if run.Started != nil {
+			v.Started = timeText(*run.Started)
 		}
-		if run.Status.StartedAt != nil {
-			v.Started = run.Status.StartedAt.UTC().Format(time.RFC3339)
-		}
-		results := map[string]v1alpha1.MetricResult{}
-		for _, r := range run.Status.MetricResults {
-			results[r.Name] = r
-		}
-		for _, m := range run.Spec.Metrics {
-			mv := MetricView{Name: m.Name, Phase: string(v1alpha1.AnalysisPhasePending), Provider: providerName(m.Provider),
-				SuccessCondition: m.SuccessCondition, FailureCondition: m.FailureCondition,
-				Measurements: []MeasurementView{}}
-			if r, ok := results[m.Name]; ok {
-				mv.Phase = string(r.Phase)
-				for _, ms := range r.Measurements {
-					mv.Measurements = append(mv.Measurements, measurement(ms))
+		for _, met := range run.Metrics {
+			if met.Provider == "" {
+				continue // a result of a metric the run's spec does not have: nothing to chart it against
+			}
+			mv := MetricView{Name: met.Name, Phase: met.Phase, Provider: met.Provider, SuccessCondition: met.SuccessCondition,
+				FailureCondition: met.FailureCondition, Measurements: []MeasurementView{}}
+			for _, ms := range met.Measurements {
+				t := ""
+				if ms.Time != nil {
+					t = timeText(*ms.Time)
 				}
+				mv.Measurements = append(mv.Measurements, MeasurementView{Time: t, Value: ms.Value, Phase: ms.Phase})
 			}
 			v.Metrics = append(v.Metrics, mv)
 		}
 		out = append(out, v)
 	}
 	return out
-}
-
-func measurement(m v1alpha1.Measurement) MeasurementView {
-	t := m.FinishedAt
-	if t == nil {
-		t = m.StartedAt
-	}
-	mv := MeasurementView{Value: m.Value, Phase: string(m.Phase)}
-	if t != nil {
-		mv.Time = t.UTC().Format(time.RFC3339)
-	}
-	return mv
-}
-
-func providerName(p v1alpha1.MetricProvider) string {
-	if name := provider.NameOf(&p); name != "" {
-		return name
-	}
-	return "unknown"
 }

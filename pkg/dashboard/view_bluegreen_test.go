@@ -10,6 +10,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // blueGreen makes the fixture a blue-green rollout: manual promotion, a preview of one
@@ -55,23 +56,23 @@ func TestBlueGreenView(t *testing.T) {
 		wantServices1, wantServs2 string // the services badges of revisions 1 and 2
 	}{
 		"preview coming up": {testRollout(blueGreen),
-			"c......", StagePreview, "1", "1", "active,preview", ""},
+			"c......", rolloutview.StagePreview, "1", "1", "active,preview", ""},
 		"pre-promotion analysis running": {testRollout(blueGreen, previewUp),
-			"dc.....", StagePreAnalysis, "1", "2", "active", "preview"},
+			"dc.....", rolloutview.StagePreAnalysis, "1", "2", "active", "preview"},
 		"paused until promoted": {testRollout(blueGreen, previewUp, prePassed, bgPaused),
-			"ddc....", StagePaused, "1", "2", "active", "preview"},
+			"ddc....", rolloutview.StagePaused, "1", "2", "active", "preview"},
 		"promoted, scaling to full": {testRollout(blueGreen, previewUp, prePassed, promoted),
-			"dddc...", StageScaleUp, "1", "2", "active", "preview"},
+			"dddc...", rolloutview.StageScaleUp, "1", "2", "active", "preview"},
 		"switched, post-promotion analysis": {testRollout(blueGreen, previewUp, prePassed, promoted, switched),
-			"ddddDc.", StagePostAnalysis, "2", "2", "", "active,preview"},
+			"ddddDc.", rolloutview.StagePostAnalysis, "2", "2", "", "active,preview"},
 		"stable": {testRollout(blueGreen, previewUp, prePassed, promoted, switched, newStable),
-			"ddddddd", StageStable, "2", "2", "", "active,preview"},
+			"ddddddd", rolloutview.StageStable, "2", "2", "", "active,preview"},
 		"aborted": {testRollout(blueGreen, previewUp, aborted),
-			"d......", StageAborted, "1", "2", "active", "preview"},
+			"d......", rolloutview.StageAborted, "1", "2", "active", "preview"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			v := BuildView(Objects{Rollout: tc.ro, ReplicaSets: rss})
+			v := BuildView(&rolloutview.Snapshot{Rollout: tc.ro, ReplicaSets: rss})
 			bg := v.BlueGreen
 			if bg == nil {
 				t.Fatal("no blueGreen view")
@@ -121,7 +122,7 @@ func TestBlueGreenStagesThatApply(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var texts []string
-			for _, s := range BuildView(Objects{Rollout: tc.ro}).BlueGreen.Stages {
+			for _, s := range BuildView(&rolloutview.Snapshot{Rollout: tc.ro}).BlueGreen.Stages {
 				texts = append(texts, s.Text)
 			}
 			if got := strings.Join(texts, "|"); got != tc.want {
@@ -129,7 +130,7 @@ func TestBlueGreenStagesThatApply(t *testing.T) {
 			}
 		})
 	}
-	if v := BuildView(Objects{Rollout: testRollout()}); v.BlueGreen != nil {
+	if v := BuildView(&rolloutview.Snapshot{Rollout: testRollout()}); v.BlueGreen != nil {
 		t.Errorf("a canary rollout has a blueGreen view: %+v", v.BlueGreen)
 	}
 }
@@ -143,7 +144,7 @@ func TestBlueGreenAnalysisRuns(t *testing.T) {
 		s.BlueGreen.PrePromotionAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Name: "web-h2-pre", Status: v1alpha1.AnalysisPhaseSuccessful}
 		s.BlueGreen.PostPromotionAnalysisRunStatus = &v1alpha1.RolloutAnalysisRunStatus{Name: "web-h2-post", Status: v1alpha1.AnalysisPhaseFailed, Message: "error-rate failed"}
 	}))
-	v := BuildView(Objects{Rollout: ro, AnalysisRuns: []*v1alpha1.AnalysisRun{
+	v := BuildView(&rolloutview.Snapshot{Rollout: ro, AnalysisRuns: []*v1alpha1.AnalysisRun{
 		run("web-h2-pre", plan.RunTypePrePromotion), run("web-h2-post", plan.RunTypePostPromotion)}})
 	types := map[string]string{}
 	for _, a := range v.AnalysisRuns {

@@ -9,11 +9,13 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // Builders for the fixtures.
@@ -90,7 +92,7 @@ func TestStepsAndWeights(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			v := BuildView(Objects{Rollout: tc.ro})
+			v := BuildView(&rolloutview.Snapshot{Rollout: tc.ro})
 			var states strings.Builder
 			for _, s := range v.Steps {
 				states.WriteByte(map[string]byte{"done": 'd', "current": 'c', "pending": '.'}[s.State])
@@ -112,7 +114,7 @@ func TestStepsAndWeights(t *testing.T) {
 }
 
 func TestStepTexts(t *testing.T) {
-	v := BuildView(Objects{Rollout: testRollout()})
+	v := BuildView(&rolloutview.Snapshot{Rollout: testRollout()})
 	var texts []string
 	for _, s := range v.Steps {
 		texts = append(texts, s.Text)
@@ -131,7 +133,7 @@ func TestStepTexts(t *testing.T) {
 
 func rs(name, hash, rev, image string, replicas, available int32) *appsv1.ReplicaSet {
 	return &appsv1.ReplicaSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop",
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", UID: types.UID("rs-" + hash),
 			Labels:      map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash},
 			Annotations: map[string]string{plan.AnnotationRevision: rev},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "serin.dev/v1alpha1", Kind: "Rollout", Name: "web",
@@ -148,16 +150,25 @@ func pod(name, hash string, ready bool) *corev1.Pod {
 		status = corev1.ConditionTrue
 	}
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash}},
-		Status:     corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{v1alpha1.DefaultRolloutUniqueLabelKey: hash},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-" + hash,
+				UID: types.UID("rs-" + hash), Controller: ptr.To(true)}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: status}}},
 	}
 }
 
+func leaving(p *corev1.Pod) *corev1.Pod {
+	p.DeletionTimestamp = ptr.To(metav1.Now())
+	return p
+}
+
+// Terminating pods are left out: the page shows the pods that serve.
 func TestRevisionsAndPods(t *testing.T) {
 	ro := testRollout(atStep(1, v1alpha1.RolloutPhasePaused))
-	v := BuildView(Objects{Rollout: ro,
+	v := BuildView(&rolloutview.Snapshot{Rollout: ro,
 		ReplicaSets: []*appsv1.ReplicaSet{rs("web-h1", "h1", "1", "web:1", 4, 4), rs("web-h2", "h2", "2", "web:2", 1, 0)},
-		Pods:        []*corev1.Pod{pod("web-h1-a", "h1", true), pod("web-h2-a", "h2", false), pod("other", "zz", true)},
+		Pods: []*corev1.Pod{pod("web-h1-a", "h1", true), pod("web-h2-a", "h2", false), pod("other", "zz", true),
+			leaving(pod("web-h1-b", "h1", true))},
 	})
 	if len(v.Revisions) != 2 {
 		t.Fatalf("revisions %+v", v.Revisions)
@@ -174,15 +185,15 @@ func TestRevisionsAndPods(t *testing.T) {
 func TestEventsNewestFirstAndCapped(t *testing.T) {
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var evs []*corev1.Event
-	for i := range maxEvents + 5 {
+	for i := range rolloutview.MaxEvents + 5 {
 		evs = append(evs, &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "e" + string(rune('a'+i))},
 			Reason: "Step", Message: "m", LastTimestamp: metav1.NewTime(base.Add(time.Duration(i) * time.Minute))})
 	}
-	v := BuildView(Objects{Rollout: testRollout(), Events: evs})
-	if len(v.Events) != maxEvents {
-		t.Fatalf("%d events, want %d", len(v.Events), maxEvents)
+	v := BuildView(&rolloutview.Snapshot{Rollout: testRollout(), Events: evs})
+	if len(v.Events) != rolloutview.MaxEvents {
+		t.Fatalf("%d events, want %d", len(v.Events), rolloutview.MaxEvents)
 	}
-	if v.Events[0].Time != base.Add(time.Duration(maxEvents+4)*time.Minute).Format(time.RFC3339) {
+	if v.Events[0].Time != base.Add(time.Duration(rolloutview.MaxEvents+4)*time.Minute).Format(time.RFC3339) {
 		t.Errorf("first event at %s, want the newest", v.Events[0].Time)
 	}
 }
@@ -204,7 +215,7 @@ func TestAnalysisRunViewLeaksNoCredentials(t *testing.T) {
 				{Phase: v1alpha1.AnalysisPhaseFailed, Value: "[0.2]", FinishedAt: ptr.To(metav1.NewTime(time.Unix(160, 0)))},
 			}}}},
 	}
-	v := BuildView(Objects{Rollout: testRollout(), AnalysisRuns: []*v1alpha1.AnalysisRun{run}})
+	v := BuildView(&rolloutview.Snapshot{Rollout: testRollout(), AnalysisRuns: []*v1alpha1.AnalysisRun{run}})
 	m := v.AnalysisRuns[0].Metrics[0]
 	if m.Provider != "prometheus" || m.SuccessCondition != "result[0] < 0.05" || len(m.Measurements) != 2 ||
 		m.Measurements[1].Value != "[0.2]" || m.Measurements[1].Phase != "Failed" {

@@ -228,7 +228,7 @@ func TestAnalysisRunTakenOverAfterCrash(t *testing.T) {
 	s.setImage("v2")
 	for i := 0; i < 10 && len(s.runs) == 0; i++ {
 		s.podsUp()
-		p := Next(s.input())
+		p := s.next()
 		if slices.ContainsFunc(p.Actions, func(a Action) bool { return a.CreateAnalysisRun != nil }) {
 			s.applyChecked(p.Actions) // and no status write: the controller died
 			break

@@ -205,7 +205,7 @@ func TestBlueGreenRandomSequences(t *testing.T) {
 				case 5:
 					s.advance(time.Duration(rng.IntN(60)) * time.Second)
 				case 6:
-					p := Next(s.input())
+					p := s.next()
 					s.applyChecked(p.Actions[:rng.IntN(len(p.Actions)+1)]) // crash: no status write
 				case 7:
 					if len(s.runs) > 0 && !s.runs[len(s.runs)-1].Status.Phase.Completed() {

@@ -175,15 +175,13 @@ func (p *planner) canaryProgress() {
 	if routed && !routerProblem {
 		allowed := int32(0)
 		if p.selectedHash(c.CanaryService) == p.revs.hash {
-			// Raise the weight only once the canary has every pod it needs for it; lower it
-			// at once when its available pods cannot carry what it has.
-			// The pods the weight needs: its share of replicas, or fewer when setCanaryScale
-			// sized the canary smaller on purpose.
-			needed := min(desiredCanary, weightedReplicas(replicas, weight, maxW))
-			allowed = cappedWeight(weight, canaryAvailable, needed)
-			if allowed < weight {
-				allowed = min(allowed, p.currentWeight())
+			before := desiredCanary
+			if idx > 0 {
+				before = CanaryReplicasAt(c.Steps, idx-1, replicas, maxW)
 			}
+			allowed = allowedWeight(canaryCapacity{
+				replicas: replicas, desired: desiredCanary, before: before, available: canaryAvailable, maxWeight: maxW,
+			}, weight, p.currentWeight())
 		}
 		var routes []v1alpha1.SetHeaderRoute
 		if allowed > 0 || canaryAvailable > 0 && p.selectedHash(c.CanaryService) == p.revs.hash {
@@ -235,6 +233,9 @@ func (p *planner) promoteWhenReady(desired int32) {
 	p.selector(c.StableService, p.revs.hash)
 	p.selector(c.CanaryService, p.revs.hash)
 	if c.TrafficRouting != nil {
+		// The stable Service moves to the new revision before the weight drops to 0, so
+		// that no request goes back to the version being replaced (invariant 4).
+		p.promoting = true
 		p.setTraffic(0, nil)
 		p.scaleDownAfter(old, int32OrDefault(c.ScaleDownDelaySeconds, defaultScaleDownDelaySeconds))
 	}

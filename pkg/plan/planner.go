@@ -37,6 +37,10 @@ type planner struct {
 	traffic     *SetTraffic
 	events      []Event
 	requeue     time.Duration
+	// promoting is set by the plan that makes the canary the stable: its Service selectors
+	// move before its traffic goes to 0 (invariant 4), where any other lowering of the
+	// weight comes first (invariant 3).
+	promoting bool
 }
 
 func newPlanner(in Input) *planner {
@@ -99,7 +103,10 @@ func (p *planner) selector(name, hash string) {
 	svc := p.in.Services[name]
 	if svc == nil || svc.Spec.Selector[v1alpha1.DefaultRolloutUniqueLabelKey] != hash {
 		p.selectors[name] = hash
+		return
 	}
+	// Already so: a change asked for earlier in this plan is taken back.
+	delete(p.selectors, name)
 }
 
 // selectedHash is the hash a Service selects once this plan is applied.
@@ -132,7 +139,7 @@ func (p *planner) plan() Plan {
 	if p.create != nil {
 		out.Actions = append(out.Actions, Action{CreateReplicaSet: p.create})
 	}
-	trafficFirst := p.traffic != nil && p.traffic.CanaryWeight < p.currentWeight()
+	trafficFirst := p.traffic != nil && p.traffic.CanaryWeight < p.currentWeight() && !p.promoting
 	if trafficFirst {
 		out.Actions = append(out.Actions, Action{SetTraffic: p.traffic})
 	}

@@ -47,7 +47,7 @@ func TestRandomSequencesKeepInvariants(t *testing.T) {
 					s.advance(time.Duration(rng.IntN(90)) * time.Second)
 				case 8:
 					// The controller dies part-way through a plan: no status write.
-					p := Next(s.input())
+					p := s.next()
 					s.applyChecked(p.Actions[:rng.IntN(len(p.Actions)+1)])
 				case 9:
 					s.canaryPodsFlap(rng)

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
 // restart replaces, by eviction, every pod created before spec.restartAt, never letting
@@ -28,7 +29,7 @@ func (p *planner) restart(maxUnavailable *intstr.IntOrString) {
 	ready := map[string]int32{}
 	var older []*corev1.Pod
 	for _, pod := range p.in.Pods {
-		if pod.DeletionTimestamp != nil || !podReady(pod) {
+		if pod.DeletionTimestamp != nil || !replicaset.PodReady(pod) {
 			continue
 		}
 		h := pod.Labels[hashLabel]
@@ -101,18 +102,9 @@ func (p *planner) available(rs *appsv1.ReplicaSet) int32 {
 	}
 	ready := int32(0)
 	for _, pod := range p.in.Pods {
-		if pod.Labels[hashLabel] == hashOf(rs) && pod.DeletionTimestamp == nil && podReady(pod) {
+		if pod.Labels[hashLabel] == hashOf(rs) && pod.DeletionTimestamp == nil && replicaset.PodReady(pod) {
 			ready++
 		}
 	}
 	return min(n, ready)
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }

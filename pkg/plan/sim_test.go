@@ -32,6 +32,7 @@ type sim struct {
 	evicted   []string
 	runs      []*v1alpha1.AnalysisRun // AnalysisRuns, in creation order
 	templates map[string]*v1alpha1.AnalysisTemplate
+	oneWay    oneWay // what the traffic-moves-one-way check needs (oneway_test.go)
 }
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -82,8 +83,7 @@ func (s *sim) input() Input {
 // sync runs one plan and applies it, checking the invariants after every action.
 func (s *sim) sync() Plan {
 	s.t.Helper()
-	in := s.input()
-	p := Next(in)
+	p := s.next()
 	// Determinism: the same input gives the same plan.
 	if again := Next(s.input()); !reflect.DeepEqual(p, again) {
 		s.t.Fatalf("Next is not deterministic:\n%+v\n%+v", p, again)
@@ -129,6 +129,9 @@ func (s *sim) applyChecked(actions []Action) {
 	clean := s.violation() == ""
 	for i, a := range actions {
 		if v := s.switchViolation(a); v != "" {
+			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
+		}
+		if v := s.oneWayViolation(a); v != "" {
 			s.t.Fatalf("%s: action %d of %d (%s)", v, i+1, len(actions), describeAction(a))
 		}
 		s.apply(a)
@@ -287,6 +290,7 @@ func (s *sim) apply(a Action) {
 		}
 		if s.traffic == nil || s.traffic.CanaryWeight != a.SetTraffic.CanaryWeight {
 			s.weights = append(s.weights, a.SetTraffic.CanaryWeight)
+			s.weightWritten(a.SetTraffic.CanaryWeight)
 		}
 		s.traffic = &TrafficState{CanaryWeight: a.SetTraffic.CanaryWeight, HeaderRoutes: a.SetTraffic.HeaderRoutes}
 	default:
@@ -327,8 +331,10 @@ func (s *sim) violation() string {
 		if rs == nil || s.servingPods(rs) == 0 {
 			return fmt.Sprintf("invariant 1 broken: canary weight %d but the canary Service selects no available pod", s.traffic.CanaryWeight)
 		}
-		if hashOf(rs) == hashOf(s.rsOfService(c.StableService)) {
-			return fmt.Sprintf("invariant 1 broken: canary weight %d while canary and stable Services select the same revision", s.traffic.CanaryWeight)
+		// Both Services on one revision with weight left is the moment of a promotion
+		// (stable Service first, then weight 0): only a fully available revision may be it.
+		if hashOf(rs) == hashOf(s.rsOfService(c.StableService)) && rs.Status.AvailableReplicas < desiredReplicas(s.ro) {
+			return fmt.Sprintf("invariant 1 broken: canary weight %d while canary and stable Services select the same revision, not fully available", s.traffic.CanaryWeight)
 		}
 	}
 	// 2. The stable Service always selects available pods (when any exist).

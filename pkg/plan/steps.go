@@ -133,6 +133,48 @@ func removePause(conds []v1alpha1.PauseCondition, reason v1alpha1.PauseReason) [
 	return out
 }
 
+// canaryCapacity is what decides how much traffic a canary can carry: its pods wanted at
+// this step and at the step before, and those available, out of the rollout's replicas.
+type canaryCapacity struct {
+	replicas  int32 // spec.replicas
+	desired   int32 // canary pods this step asks for (setCanaryScale may make it fewer)
+	before    int32 // canary pods the step before asked for: those that carry the weight in place
+	available int32 // canary pods available now
+	maxWeight int32
+}
+
+// podsFor is how many pods weight w needs when the canary is sized for size pods: its share
+// of replicas, or fewer when setCanaryScale sized the canary smaller on purpose.
+func (c canaryCapacity) podsFor(w, size int32) int32 {
+	return min(size, weightedReplicas(c.replicas, w, c.maxWeight))
+}
+
+// carried is the share of weight w that the canary's available pods can carry when it is
+// sized for size pods: w once the pods w needs are all available, in proportion to them
+// before (invariant 1).
+func (c canaryCapacity) carried(w, size int32) int32 {
+	return cappedWeight(w, c.available, c.podsFor(w, size))
+}
+
+// allowedWeight is the weight the canary may have when the step asks for weight and the
+// router applies current. Traffic moves one way within a revision (invariant 7): a step
+// that raises the weight keeps the weight in place while the pods that carry it (sized at
+// the step before) are available, and rises as its new pods come up; it goes down only to
+// a step's lower weight, or as far as pods that carried it stopped being available.
+func allowedWeight(c canaryCapacity, weight, current int32) int32 {
+	allowed := c.carried(weight, c.desired)
+	if allowed >= weight {
+		return weight
+	}
+	held := min(current, weight)
+	keep := c.carried(held, c.before)
+	if c.available <= c.podsFor(held, c.before) {
+		// No pod beyond those that carry the weight in place: keep it, or what is left of it.
+		return keep
+	}
+	return max(allowed, keep)
+}
+
 // cappedWeight is the weight the canary may receive with available of its desired pods
 // up: none without a pod, and a share of the step's weight in proportion to the pods up
 // (DESIGN.md invariant 1).

@@ -1,5 +1,6 @@
 // Package replicaset holds the pure arithmetic and naming of the ReplicaSets a Rollout
-// owns: the pod template hash that names each revision.
+// owns: the pod template hash that names each revision, and whether their pods are
+// ready.
 package replicaset
 
 import (

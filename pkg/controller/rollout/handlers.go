@@ -12,6 +12,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
 // registerHandlers maps every change the controller cares about to the Rollouts it
@@ -115,7 +116,7 @@ func (c *Controller) replicaSetUpdated(old, cur any) {
 // them; readiness is otherwise seen through the ReplicaSets' status.
 func (c *Controller) podUpdated(old, cur any) {
 	o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && podIsReady(o) == podIsReady(n) &&
+	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && replicaset.PodReady(o) == replicaset.PodReady(n) &&
 		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) {
 		return
 	}
@@ -151,15 +152,6 @@ func (c *Controller) enqueueForPod(pod *corev1.Pod) {
 		return
 	}
 	c.queue.Add(cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name})
-}
-
-func podIsReady(pod *corev1.Pod) bool {
-	for _, cond := range pod.Status.Conditions {
-		if cond.Type == corev1.PodReady {
-			return cond.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // A Service matters for its existence and its selector only.

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
 // queued drains the queue into a sorted list of names.
@@ -97,7 +98,7 @@ func TestTransformsKeepCachesLean(t *testing.T) {
 	if len(p.Spec.Containers) != 0 || p.ManagedFields != nil || len(p.Status.ContainerStatuses) != 0 {
 		t.Errorf("stripped pod keeps %+v", p)
 	}
-	if !podIsReady(p) || p.Labels[hashLabel] != "abc" || metav1.GetControllerOf(p) == nil || !p.CreationTimestamp.Equal(&pod.CreationTimestamp) {
+	if !replicaset.PodReady(p) || p.Labels[hashLabel] != "abc" || metav1.GetControllerOf(p) == nil || !p.CreationTimestamp.Equal(&pod.CreationTimestamp) {
 		t.Errorf("stripped pod lost what restartAt needs: %+v", p)
 	}
 }

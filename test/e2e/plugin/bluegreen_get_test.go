@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
-	"github.com/serin-dev/serin/pkg/cli/rolloutview"
+	"github.com/serin-dev/serin/pkg/rolloutview"
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 

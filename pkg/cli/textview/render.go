@@ -1,4 +1,8 @@
-package rolloutview
+// Package textview writes a rolloutview.View as `kubectl serin get rollout` shows it: a
+// header of the rollout's state and the tree revision → ReplicaSet → pods, with the
+// AnalysisRuns of each revision and the latest measurement of each metric. It only lays
+// out what the view says: every word about the rollout comes from pkg/rolloutview.
+package textview
 
 import (
 	"fmt"
@@ -7,6 +11,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/serin-dev/serin/pkg/rolloutview"
 )
 
 // Style decides how statuses look: icons always, ANSI colours only when Color (on a
@@ -57,7 +63,7 @@ func (s Style) paint(color, text string) string {
 }
 
 // Render writes the header and the tree of v; ages are relative to now.
-func Render(w io.Writer, v View, now time.Time, st Style) error {
+func Render(w io.Writer, v rolloutview.View, now time.Time, st Style) error {
 	var b strings.Builder
 	field := func(name, value string) { fmt.Fprintf(&b, "%-15s %s\n", name+":", value) }
 	field("Name", v.Name)
@@ -79,9 +85,9 @@ func Render(w io.Writer, v View, now time.Time, st Style) error {
 	if v.BlueGreen != nil {
 		renderBlueGreen(field, v.BlueGreen, now)
 	}
-	stableRole, newRole := "stable", "canary"
+	stableRole, newRole := rolloutview.RoleStable, rolloutview.RoleCanary
 	if v.BlueGreen != nil {
-		newRole = v.BlueGreen.newImageRole(v.Revisions)
+		newRole = newImageRole(v.Revisions)
 	}
 	images := ""
 	for _, img := range v.StableImages {
@@ -105,7 +111,7 @@ func Render(w io.Writer, v View, now time.Time, st Style) error {
 
 type row struct{ tree, kind, status, age, info string }
 
-func renderTree(b *strings.Builder, v View, now time.Time, st Style) {
+func renderTree(b *strings.Builder, v rolloutview.View, now time.Time, st Style) {
 	rows := []row{{tree: v.Name, kind: "Rollout", status: v.Status, age: age(v.Created, now)}}
 	for i, rev := range v.Revisions {
 		last := i == len(v.Revisions)-1
@@ -179,7 +185,7 @@ func renderTree(b *strings.Builder, v View, now time.Time, st Style) {
 
 func (s Style) plain(status string) string { return Style{}.Status(status) }
 
-func rsStatus(rs ReplicaSet) string {
+func rsStatus(rs rolloutview.ReplicaSet) string {
 	switch {
 	case rs.Desired == 0 && rs.Current == 0:
 		return "ScaledDown"
