@@ -1,5 +1,6 @@
 // Command serin-controller runs Serin's Rollout controller: flags, clients, informers,
-// leader election, metrics and health endpoints. The logic is in pkg/controller.
+// leader election, metrics and health endpoints. The logic is in pkg/controller: the
+// Rollout and AnalysisRun controllers, each run by a controller.Runner.
 package main
 
 import (
@@ -30,9 +31,10 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
-	"github.com/serin-dev/serin/pkg/analysis"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serinscheme "github.com/serin-dev/serin/pkg/client/clientset/versioned/scheme"
+	"github.com/serin-dev/serin/pkg/controller"
+	"github.com/serin-dev/serin/pkg/controller/analysisrun"
 	"github.com/serin-dev/serin/pkg/controller/rollout"
 	"github.com/serin-dev/serin/pkg/metrics"
 	"github.com/serin-dev/serin/pkg/trafficrouting"
@@ -62,7 +64,7 @@ type options struct {
 	renewDeadline time.Duration
 	retryPeriod   time.Duration
 	profiling     bool
-	// analysisWorkers: AnalysisRuns measured in parallel (pkg/analysis).
+	// analysisWorkers: AnalysisRuns measured in parallel (pkg/controller/analysisrun).
 	analysisWorkers int
 }
 
@@ -206,35 +208,38 @@ func run(o options, log *logrus.Logger) error {
 			return err
 		}
 		ctrl, err := rollout.New(rollout.Config{
-			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m, Log: log,
+			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m,
 			RouterFor: trafficrouting.For,
 		})
 		if err != nil {
 			return err
 		}
+		rollouts, err := controller.NewRunner(ctrl, controller.Options{
+			Workers: o.workers, SyncTimeout: rollout.SyncTimeout, Log: log, Observe: m.ObserveReconcile,
+		})
+		if err != nil {
+			return err
+		}
 		// The AnalysisRun controller: its own informers and workers, under the same Lease.
-		analysisInf := analysis.NewInformers(kube, serin, watchNS)
-		analysisCtrl, err := analysis.New(analysis.Config{
-			Kube: kube, Serin: serin, Informers: analysisInf, Recorder: recorder, Log: log,
+		runInf := analysisrun.NewInformers(kube, serin, watchNS)
+		runs, err := controller.NewRunner(analysisrun.New(analysisrun.Config{
+			Kube: kube, Serin: serin, Informers: runInf, Recorder: recorder,
+		}), controller.Options{
+			Workers: o.analysisWorkers, SyncTimeout: analysisrun.SyncTimeout, Log: log, Observe: m.ObserveAnalysisRunReconcile,
 		})
 		if err != nil {
 			return err
 		}
 		inf.Start(ctx)
-		analysisInf.Start(ctx)
-		if !inf.WaitForCacheSync(ctx) || !analysisInf.WaitForCacheSync(ctx) {
+		runInf.Start(ctx)
+		if !inf.WaitForCacheSync(ctx) || !runInf.WaitForCacheSync(ctx) {
 			return ctx.Err()
 		}
 		if !o.leaderElect {
 			ready.Store(true)
 			defer ready.Store(false)
 		}
-		analysisCtx, stopAnalysis := context.WithCancel(ctx)
-		analysisDone := make(chan error, 1)
-		go func() { analysisDone <- analysisCtrl.Run(analysisCtx, o.analysisWorkers) }()
-		err = ctrl.Run(ctx, o.workers)
-		stopAnalysis()
-		return errors.Join(err, <-analysisDone)
+		return controller.RunAll(ctx, rollouts, runs)
 	}
 
 	log.WithFields(logrus.Fields{"namespace": orAll(watchNS), "leaderElect": o.leaderElect, "workers": o.workers}).Info("starting")

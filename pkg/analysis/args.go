@@ -99,8 +99,8 @@ func intValue(field string, v *intstr.IntOrString, def int) (int, error) {
 	return n, nil
 }
 
-// mask replaces each secret value in s.
-func mask(s string, secrets []string) string {
+// Mask replaces each secret value in s (measurements, messages and logs never show one).
+func Mask(s string, secrets []string) string {
 	for _, v := range secrets {
 		s = strings.ReplaceAll(s, v, "*****")
 	}

@@ -44,7 +44,7 @@ func Assess(in Input, outcomes []Outcome) Assessment {
 		st.StartedAt = &now
 	}
 	if in.ArgsError != nil {
-		return complete(st, v1alpha1.AnalysisPhaseError, mask(in.ArgsError.Error(), in.Secrets), now)
+		return complete(st, v1alpha1.AnalysisPhaseError, Mask(in.ArgsError.Error(), in.Secrets), now)
 	}
 
 	results, sets, setErrs := metricResults(in, &st)
@@ -111,8 +111,8 @@ func recordOutcome(r *v1alpha1.MetricResult, m *v1alpha1.Metric, o Outcome, secr
 	res := o.Result
 	meas := v1alpha1.Measurement{
 		StartedAt: &now,
-		Query:     mask(res.Query, secrets),
-		Value:     mask(res.Value, secrets),
+		Query:     Mask(res.Query, secrets),
+		Value:     Mask(res.Value, secrets),
 		Metadata:  res.Metadata,
 	}
 	if o.Running != nil {
@@ -129,10 +129,10 @@ func recordOutcome(r *v1alpha1.MetricResult, m *v1alpha1.Metric, o Outcome, secr
 		meas.Phase, meas.Value = v1alpha1.AnalysisPhaseSuccessful, "terminated"
 		meas.Message = "the measurement was terminated before it finished"
 		if res.Err != nil {
-			meas.Message += ": " + mask(res.Err.Error(), secrets)
+			meas.Message += ": " + Mask(res.Err.Error(), secrets)
 		}
 	case res.Err != nil:
-		meas.Phase, meas.Message = v1alpha1.AnalysisPhaseError, mask(res.Err.Error(), secrets)
+		meas.Phase, meas.Message = v1alpha1.AnalysisPhaseError, Mask(res.Err.Error(), secrets)
 	case res.Phase == v1alpha1.AnalysisPhaseRunning:
 		meas.Phase = v1alpha1.AnalysisPhaseRunning
 	case res.Phase != "":
@@ -141,7 +141,7 @@ func recordOutcome(r *v1alpha1.MetricResult, m *v1alpha1.Metric, o Outcome, secr
 		phase, cond, err := Evaluate(res.Data, m.SuccessCondition, m.FailureCondition)
 		meas.Phase, meas.Condition = phase, cond
 		if err != nil {
-			meas.Message = mask(err.Error(), secrets)
+			meas.Message = Mask(err.Error(), secrets)
 		}
 	}
 	if meas.Phase != v1alpha1.AnalysisPhaseRunning {

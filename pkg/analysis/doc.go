@@ -1,12 +1,16 @@
-// Package analysis is the AnalysisRun controller and the pure functions around it.
+// Package analysis is the pure part of running an AnalysisRun: no clients, no caches,
+// no logger. Its controller is pkg/controller/analysisrun.
 //
 // A sync of one run is gather → plan → measure → assess → write:
-//   - gather (gather.go) resolves the run's arguments (values, and Secrets read in the
-//     run's namespace) and substitutes {{args.NAME}} in every metric;
-//   - Plan (plan.go, pure) says which metrics are due for a measurement at this time,
-//     which running measurements (Jobs) to check and which to terminate;
-//   - the providers (pkg/analysis/provider and its implementations) take them;
-//   - Assess (assess.go, pure) turns the providers' results into measurements (evaluating
+//   - gather (the controller) resolves the run's arguments with ResolveArgs (args.go:
+//     values, and Secrets through a getter the controller passes in) and substitutes
+//     {{args.NAME}} in every metric with Substitute;
+//   - Plan (plan.go) says which metrics are due for a measurement at this time, which
+//     running measurements (Jobs) to check and which to terminate; settings.go reads
+//     each metric's interval, count and limits;
+//   - the providers (pkg/analysis/provider and its implementations prometheus, web, job,
+//     chosen through pkg/analysis/registry) take them;
+//   - Assess (assess.go) turns the providers' results into measurements (evaluating
 //     successCondition and failureCondition with expr, condition.go), counts them, decides
 //     each metric's and the run's phase and message, trims the measurements, and says when
 //     the next measurement is due;

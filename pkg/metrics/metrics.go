@@ -1,5 +1,6 @@
 // Package metrics is what the controller exposes to Prometheus on --metrics-addr: how
-// long and how often reconciles fail, one set of gauges per Rollout (strategy, phase,
+// long reconciles take and how often they fail (Rollouts and AnalysisRuns, recorded by the
+// controller runner in pkg/controller), one set of gauges per Rollout (strategy, phase,
 // canary weight), and the requests the Kubernetes client makes.
 package metrics
 
@@ -29,6 +30,8 @@ type Metrics struct {
 
 	reconcileDuration prometheus.Histogram
 	reconcileErrors   prometheus.Counter
+	runDuration       prometheus.Histogram
+	runErrors         prometheus.Counter
 	rolloutInfo       *prometheus.GaugeVec
 	rolloutPhase      *prometheus.GaugeVec
 	canaryWeight      *prometheus.GaugeVec
@@ -42,11 +45,20 @@ func New() *Metrics {
 		reconcileDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "serin_reconcile_duration_seconds",
 			Help:    "Time taken by one reconcile of a Rollout (gather, plan, apply).",
-			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+			Buckets: reconcileBuckets,
 		}),
 		reconcileErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "serin_reconcile_errors_total",
 			Help: "Reconciles of a Rollout that returned an error and were retried.",
+		}),
+		runDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "serin_analysisrun_reconcile_duration_seconds",
+			Help:    "Time taken by one reconcile of an AnalysisRun (its measurements and status write).",
+			Buckets: reconcileBuckets,
+		}),
+		runErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "serin_analysisrun_reconcile_errors_total",
+			Help: "Reconciles of an AnalysisRun that returned an error and were retried.",
 		}),
 		rolloutInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "serin_rollout_info",
@@ -69,6 +81,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.reconcileDuration, m.reconcileErrors,
+		m.runDuration, m.runErrors,
 		m.rolloutInfo, m.rolloutPhase, m.canaryWeight,
 		m.clientRequests,
 	)
@@ -80,12 +93,25 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
 
-// ObserveReconcile records one reconcile's duration, and counts it as an error when
+// reconcileBuckets are the buckets of both reconcile duration histograms, in seconds.
+var reconcileBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// ObserveReconcile records one reconcile of a Rollout: its duration, and an error when
 // failed is true.
 func (m *Metrics) ObserveReconcile(d time.Duration, failed bool) {
-	m.reconcileDuration.Observe(d.Seconds())
+	observe(m.reconcileDuration, m.reconcileErrors, d, failed)
+}
+
+// ObserveAnalysisRunReconcile records one reconcile of an AnalysisRun, as
+// ObserveReconcile does for a Rollout.
+func (m *Metrics) ObserveAnalysisRunReconcile(d time.Duration, failed bool) {
+	observe(m.runDuration, m.runErrors, d, failed)
+}
+
+func observe(duration prometheus.Histogram, errors prometheus.Counter, d time.Duration, failed bool) {
+	duration.Observe(d.Seconds())
 	if failed {
-		m.reconcileErrors.Inc()
+		errors.Inc()
 	}
 }
 

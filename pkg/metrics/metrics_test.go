@@ -55,6 +55,7 @@ func TestReconcileAndClientMetricsAreServed(t *testing.T) {
 	m := New()
 	m.ObserveReconcile(30*time.Millisecond, false)
 	m.ObserveReconcile(10*time.Millisecond, true)
+	m.ObserveAnalysisRunReconcile(time.Second, true)
 	requestResult{m}.Increment(context.Background(), "200", "patch", "127.0.0.1:6443")
 
 	srv := httptest.NewServer(m.Handler())
@@ -68,6 +69,8 @@ func TestReconcileAndClientMetricsAreServed(t *testing.T) {
 	for _, want := range []string{
 		"serin_reconcile_duration_seconds_count 2",
 		"serin_reconcile_errors_total 1",
+		"serin_analysisrun_reconcile_duration_seconds_count 1",
+		"serin_analysisrun_reconcile_errors_total 1",
 		`serin_client_requests_total{code="200",host="127.0.0.1:6443",method="PATCH"} 1`,
 		"go_goroutines",
 	} {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 )
@@ -118,16 +119,10 @@ func withResult(m *Metric, r *v1alpha1.MetricResult) {
 	}
 }
 
-// providerOf names a metric's provider.
-// TODO(registry): the metric provider registry's name for p.
+// providerOf names a metric's provider, from the metric provider registry's specs.
 func providerOf(p v1alpha1.MetricProvider) string {
-	switch {
-	case p.Prometheus != nil:
-		return "prometheus"
-	case p.Web != nil:
-		return "web"
-	case p.Job != nil:
-		return "job"
+	if name := provider.NameOf(&p); name != "" {
+		return name
 	}
 	return "unknown"
 }

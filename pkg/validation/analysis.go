@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/serin-dev/serin/pkg/analysis"
+	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -109,44 +110,18 @@ func metric(p *field.Path, m *v1alpha1.Metric) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child(c.name), c.expr, MsgConditionCompile+": "+err.Error()))
 		}
 	}
-	errs = append(errs, provider(p.Child("provider"), &m.Provider)...)
+	errs = append(errs, metricProvider(p.Child("provider"), &m.Provider)...)
 	return errs
 }
 
-func provider(p *field.Path, mp *v1alpha1.MetricProvider) field.ErrorList {
-	set := 0
-	for _, b := range []bool{mp.Prometheus != nil, mp.Web != nil, mp.Job != nil} {
-		if b {
-			set++
-		}
-	}
-	if set != 1 {
+// metricProvider checks that mp selects exactly one provider, then that provider's
+// fields (the rules live with the provider's spec in pkg/analysis/provider).
+func metricProvider(p *field.Path, mp *v1alpha1.MetricProvider) field.ErrorList {
+	using := provider.Using(mp)
+	if len(using) != 1 {
 		return field.ErrorList{field.Invalid(p, objectValue, MsgOneProvider)}
 	}
-	var errs field.ErrorList
-	switch {
-	case mp.Prometheus != nil:
-		if mp.Prometheus.Address == "" {
-			errs = append(errs, field.Required(p.Child("prometheus", "address"), "prometheus.address is required"))
-		}
-		if mp.Prometheus.Query == "" {
-			errs = append(errs, field.Required(p.Child("prometheus", "query"), "prometheus.query is required"))
-		}
-	case mp.Web != nil:
-		if mp.Web.URL == "" {
-			errs = append(errs, field.Required(p.Child("web", "url"), "web.url is required"))
-		}
-		switch mp.Web.Method {
-		case "", "GET", "POST", "PUT":
-		default:
-			errs = append(errs, field.NotSupported(p.Child("web", "method"), mp.Web.Method, []string{"GET", "POST", "PUT"}))
-		}
-	case mp.Job != nil:
-		if len(mp.Job.Spec.Template.Spec.Containers) == 0 {
-			errs = append(errs, field.Required(p.Child("job", "spec", "template", "spec", "containers"), "job.spec.template.spec.containers must list at least one container"))
-		}
-	}
-	return errs
+	return using[0].Validate(p, mp)
 }
 
 // MsgConditionCompile says a metric's successCondition or failureCondition is not a valid

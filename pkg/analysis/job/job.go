@@ -17,6 +17,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 // Labels and metadata keys the provider sets.
@@ -79,6 +81,7 @@ func (p *Provider) Measure(ctx context.Context, req provider.Request) provider.R
 		res.Err = fmt.Errorf("create job %s: %w", job.Name, err)
 		return res
 	}
+	logging.From(ctx).WithFields(logrus.Fields{"metric": req.Metric.Name, "job": job.Name}).Debug("measurement Job started")
 	res.Phase = v1alpha1.AnalysisPhaseRunning
 	return res
 }
@@ -131,6 +134,7 @@ func (p *Provider) Terminate(ctx context.Context, req provider.Request) error {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete job %s: %w", name, err)
 	}
+	logging.From(ctx).WithField("job", name).Debug("measurement Job terminated")
 	return nil
 }
 

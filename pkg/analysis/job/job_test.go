@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 func run() *v1alpha1.AnalysisRun {
@@ -144,5 +147,20 @@ func TestName(t *testing.T) {
 	long := Name(strings.Repeat("a", 60), "metric", 0)
 	if len(long) > 63 || long != Name(strings.Repeat("a", 60), "metric", 0) || long == Name(strings.Repeat("a", 60), "metric", 1) {
 		t.Errorf("long name %q (%d chars) is not a stable, distinct, short name", long, len(long))
+	}
+}
+
+// The provider logs with the keys of the run being reconciled, taken from the context.
+func TestMeasureLogsWithTheRunsLogger(t *testing.T) {
+	p, _, _ := fixture(t)
+	log, hook := logtest.NewNullLogger()
+	log.SetLevel(logrus.DebugLevel)
+	ctx := logging.Into(context.Background(), log.WithFields(logrus.Fields{"analysisrun": "web-1", "namespace": "ns"}))
+	if res := p.Measure(ctx, provider.Request{Run: run(), Metric: metric(), Now: time.Now()}); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	e := hook.LastEntry()
+	if e == nil || e.Data["analysisrun"] != "web-1" || e.Data["namespace"] != "ns" || e.Data["job"] != "web-1-smoke-0" {
+		t.Errorf("log entry %+v, want one with the run's keys and the Job", e)
 	}
 }

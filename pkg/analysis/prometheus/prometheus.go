@@ -25,9 +25,11 @@ import (
 	"github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+	"github.com/sirupsen/logrus"
 
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 // DefaultTimeout is the query timeout when metrics[].provider.prometheus.timeout is unset.
@@ -61,10 +63,14 @@ func (p *Provider) Measure(ctx context.Context, req provider.Request) provider.R
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	value, _, err := promv1.NewAPI(client).Query(ctx, pm.Query, req.Now, promv1.WithTimeout(timeout))
+	value, warnings, err := promv1.NewAPI(client).Query(ctx, pm.Query, req.Now, promv1.WithTimeout(timeout))
 	if err != nil {
 		res.Err = fmt.Errorf("query %s: %w", pm.Address, err)
 		return res
+	}
+	if len(warnings) > 0 {
+		// Prometheus answered, with remarks on the query (e.g. not a counter).
+		logging.From(ctx).WithFields(logrus.Fields{"metric": req.Metric.Name, "warnings": warnings}).Debug("prometheus query warnings")
 	}
 	res.Data, res.Value, res.Err = Convert(value)
 	return res

@@ -1,5 +1,9 @@
 // Package provider is the small interface every analysis metric provider implements
-// (prometheus, web, job) and the registry the AnalysisRun controller picks them from.
+// (prometheus, web, job), the Registry the AnalysisRun controller picks them from, and
+// what is known of each provider kind without running it (Spec: its name, how a metric
+// selects it, the validation of its fields, a one-line description). It is light on
+// purpose: pkg/validation, pkg/plan and the views read the specs here, while the
+// implementations, with their clients, are built only by pkg/analysis/registry.
 //
 // A provider only measures: it returns the raw result and what it ran. Deciding whether
 // the result passes (successCondition / failureCondition), counting failures and phases
@@ -62,44 +66,25 @@ type Provider interface {
 // Type names a provider: the field of metrics[].provider that selects it.
 type Type string
 
-// The provider types.
+// The provider types (see Specs).
 const (
 	Prometheus Type = "prometheus"
 	Web        Type = "web"
 	Job        Type = "job"
 )
 
-// TypeOf returns the provider type a metric uses; an error when it names none or more
-// than one.
-func TypeOf(m *v1alpha1.Metric) (Type, error) {
-	var types []Type
-	if m.Provider.Prometheus != nil {
-		types = append(types, Prometheus)
-	}
-	if m.Provider.Web != nil {
-		types = append(types, Web)
-	}
-	if m.Provider.Job != nil {
-		types = append(types, Job)
-	}
-	if len(types) != 1 {
-		return "", fmt.Errorf("metric %q: provider must set exactly one of prometheus, web or job (found %d)", m.Name, len(types))
-	}
-	return types[0], nil
-}
-
 // Registry maps a provider type to its implementation.
 type Registry map[Type]Provider
 
 // For returns the provider of metric m.
 func (r Registry) For(m *v1alpha1.Metric) (Provider, error) {
-	t, err := TypeOf(m)
+	s, err := SpecOf(m)
 	if err != nil {
 		return nil, err
 	}
-	p, ok := r[t]
+	p, ok := r[s.Type]
 	if !ok {
-		return nil, fmt.Errorf("metric %q: provider %q is not available in this controller", m.Name, t)
+		return nil, fmt.Errorf("metric %q: provider %q is not available in this controller", m.Name, s.Type)
 	}
 	return p, nil
 }

@@ -19,9 +19,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"k8s.io/client-go/util/jsonpath"
 
 	"github.com/serin-dev/serin/pkg/analysis/provider"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 // DefaultTimeout is the request timeout when timeoutSeconds is unset.
@@ -86,6 +88,7 @@ func (p *Provider) Measure(ctx context.Context, req provider.Request) provider.R
 		return res
 	}
 	defer resp.Body.Close()
+	logging.From(ctx).WithFields(logrus.Fields{"metric": req.Metric.Name, "status": resp.StatusCode}).Debug("web response")
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		res.Err = fmt.Errorf("web %s: reading the response: %w", res.Query, err)

@@ -16,7 +16,7 @@ import (
 
 // The Rollout's side of analysis: gathering its runs and the templates it refers to,
 // creating, terminating and deleting runs, and requeueing the Rollout when a run's
-// verdict or a template changes. Running the runs is pkg/analysis' job.
+// verdict or a template changes. Running the runs is the AnalysisRun controller's job (pkg/controller/analysisrun).
 
 // rolloutTemplates is the indexRolloutByTemplate index function.
 func rolloutTemplates(obj any) ([]string, error) {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	serinfake "github.com/serin-dev/serin/pkg/client/clientset/versioned/fake"
+	"github.com/serin-dev/serin/pkg/controller"
+	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/metrics"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/trafficrouting"
@@ -76,7 +78,7 @@ func newFixture(t *testing.T, objs []runtime.Object, opts ...fixtureOpt) *fixtur
 	f.inf = inf
 	cfg := Config{
 		Kube: f.kube, Serin: f.serin, Informers: inf, Recorder: f.recorder,
-		Metrics: metrics.New(), Log: quietLogger(), Clock: f.clock,
+		Metrics: metrics.New(), Clock: f.clock,
 		RouterFor: func(ro *v1alpha1.Rollout, _ trafficrouting.Deps) (trafficrouting.Router, error) {
 			if ro.Spec.Strategy.Canary == nil || ro.Spec.Strategy.Canary.TrafficRouting == nil {
 				return nil, nil
@@ -89,6 +91,10 @@ func newFixture(t *testing.T, objs []runtime.Object, opts ...fixtureOpt) *fixtur
 	}
 	c, err := New(cfg)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The runner registers the handlers on its queue; the tests sync by hand.
+	if _, err := controller.NewRunner(c, controller.Options{SyncTimeout: SyncTimeout, Log: quietLogger()}); err != nil {
 		t.Fatal(err)
 	}
 	f.c = c
@@ -209,9 +215,10 @@ func (f *fixture) clearActions() {
 	f.serin.ClearActions()
 }
 
-// sync runs one sync of the Rollout name.
+// sync runs one sync of the Rollout name, with a quiet logger in its context.
 func (f *fixture) sync(name string) error {
-	return f.c.sync(context.Background(), cache.ObjectName{Namespace: ns, Name: name})
+	ctx := logging.Into(context.Background(), logrus.NewEntry(quietLogger()))
+	return f.c.sync(ctx, cache.ObjectName{Namespace: ns, Name: name})
 }
 
 func (f *fixture) mustSync(name string) {

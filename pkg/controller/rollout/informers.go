@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -289,6 +288,3 @@ func stripKube(obj any) (any, error) {
 	}
 	return obj, nil
 }
-
-// syncTimeout bounds one sync's API calls, including one still running at shutdown.
-const syncTimeout = 30 * time.Second

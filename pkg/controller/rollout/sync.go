@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/plan"
 )
 
@@ -30,7 +31,9 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return err
 	}
 	ro := cached.DeepCopy()
-	log := c.log.WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
+	// The runner's logger carries the rollout and namespace; routers log with it too.
+	log := logging.From(ctx).WithFields(logrus.Fields{"rollout": ro.Name, "namespace": ro.Namespace, "generation": ro.Generation})
+	ctx = logging.Into(ctx, log)
 
 	// Planning from caches that do not show this controller's last writes yet would
 	// redo or undo them: wait for the watch events (which enqueue the rollout again).

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,6 +18,7 @@ import (
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/plan"
 )
 
@@ -191,6 +193,7 @@ func (r *Router) setOne(ctx context.Context, ro *v1alpha1.Rollout, stableName st
 		if _, err := ingresses.Create(ctx, desired, metav1.CreateOptions{}); err != nil {
 			return fmt.Errorf("create canary Ingress %s: %w", desired.Name, err)
 		}
+		logging.From(ctx).WithFields(logrus.Fields{"ingress": desired.Name, "weight": t.CanaryWeight}).Debug("canary Ingress created")
 		return nil
 	}
 	if err != nil {
@@ -206,6 +209,7 @@ func (r *Router) setOne(ctx context.Context, ro *v1alpha1.Rollout, stableName st
 	if _, err := ingresses.Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update canary Ingress %s: %w", desired.Name, err)
 	}
+	logging.From(ctx).WithFields(logrus.Fields{"ingress": desired.Name, "weight": t.CanaryWeight}).Debug("canary Ingress updated")
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package analysis
+package analysisrun
 
 import (
 	"context"
@@ -10,11 +10,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/serin-dev/serin/pkg/analysis"
 	"github.com/serin-dev/serin/pkg/analysis/provider"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
-// sync is one reconcile of a run: gather, Plan, measure, Assess, write the status when it
+// sync is one reconcile of a run: gather, analysis.Plan, measure, analysis.Assess, write the status when it
 // changed, record an Event when the run completed, and requeue at the next due time.
 func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	cached, err := c.runs.AnalysisRuns(key.Namespace).Get(key.Name)
@@ -28,19 +30,21 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return nil
 	}
 	run := cached.DeepCopy()
-	log := c.log.WithFields(logrus.Fields{"analysisrun": run.Name, "namespace": run.Namespace})
+	// The runner's logger carries the run's keys; the providers log with it too.
+	log := logging.From(ctx).WithFields(logrus.Fields{"analysisrun": run.Name, "namespace": run.Namespace})
+	ctx = logging.Into(ctx, log)
 
 	in := c.gather(ctx, run)
-	tasks := Plan(in)
+	tasks := analysis.Plan(in)
 	outcomes := c.measure(ctx, in, tasks)
-	a := Assess(in, outcomes)
+	a := analysis.Assess(in, outcomes)
 	for _, o := range outcomes {
 		errText := ""
 		if o.Result.Err != nil {
-			errText = mask(o.Result.Err.Error(), in.Secrets)
+			errText = analysis.Mask(o.Result.Err.Error(), in.Secrets)
 		}
 		log.WithFields(logrus.Fields{"metric": in.Metrics[o.Metric].Name, "index": o.Index,
-			"terminate": o.Terminate, "value": mask(o.Result.Value, in.Secrets), "error": errText}).Debug("measured")
+			"terminate": o.Terminate, "value": analysis.Mask(o.Result.Value, in.Secrets), "error": errText}).Debug("measured")
 	}
 	if !apiequality.Semantic.DeepEqual(cached.Status, a.Status) {
 		run.Status = a.Status
@@ -67,18 +71,18 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 
 // gather resolves the run's arguments (reading Secrets in its namespace) and substitutes
 // them into its metrics. A failure is recorded in Input.ArgsError: the run is then Error.
-func (c *Controller) gather(ctx context.Context, run *v1alpha1.AnalysisRun) Input {
-	in := Input{Run: run, Metrics: run.Spec.Metrics, Now: c.clock.Now()}
+func (c *Controller) gather(ctx context.Context, run *v1alpha1.AnalysisRun) analysis.Input {
+	in := analysis.Input{Run: run, Metrics: run.Spec.Metrics, Now: c.clock.Now()}
 	if run.Status.Phase.Completed() {
 		return in
 	}
-	values, secrets, err := ResolveArgs(ctx, run.Namespace, run.Spec.Args, c.secretValue)
+	values, secrets, err := analysis.ResolveArgs(ctx, run.Namespace, run.Spec.Args, c.secretValue)
 	in.Secrets = secrets
 	if err != nil {
 		in.ArgsError = err
 		return in
 	}
-	metrics, err := Substitute(run.Spec.Metrics, values)
+	metrics, err := analysis.Substitute(run.Spec.Metrics, values)
 	if err != nil {
 		in.ArgsError = err
 		return in
@@ -102,11 +106,11 @@ func (c *Controller) secretValue(ctx context.Context, namespace, name, key strin
 }
 
 // measure runs each task's provider, one after the other.
-func (c *Controller) measure(ctx context.Context, in Input, tasks []Task) []Outcome {
-	outcomes := make([]Outcome, 0, len(tasks))
+func (c *Controller) measure(ctx context.Context, in analysis.Input, tasks []analysis.Task) []analysis.Outcome {
+	outcomes := make([]analysis.Outcome, 0, len(tasks))
 	for _, t := range tasks {
 		m := &in.Metrics[t.Metric]
-		o := Outcome{Task: t}
+		o := analysis.Outcome{Task: t}
 		p, err := c.providers.For(m)
 		if err != nil {
 			o.Result = provider.Result{Err: err}

@@ -1,4 +1,4 @@
-package analysis
+package analysisrun
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/serin-dev/serin/pkg/analysis/job"
+	"github.com/serin-dev/serin/pkg/analysis/registry"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
 	serininformers "github.com/serin-dev/serin/pkg/client/informers/externalversions"
@@ -37,7 +37,7 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 		}))
 	jobFactory := kubeinformers.NewSharedInformerFactoryWithOptions(kube, 0,
 		kubeinformers.WithNamespace(namespace),
-		kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = job.RunLabel }),
+		kubeinformers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = registry.JobLabel }),
 		kubeinformers.WithTransform(func(obj any) (any, error) {
 			if j, ok := obj.(*batchv1.Job); ok {
 				j.ManagedFields = nil

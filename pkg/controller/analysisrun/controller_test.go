@@ -1,4 +1,4 @@
-package analysis
+package analysisrun
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubefake "k8s.io/client-go/kubernetes/fake"
@@ -15,10 +16,12 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
-	"github.com/serin-dev/serin/pkg/analysis/job"
 	"github.com/serin-dev/serin/pkg/analysis/provider"
+	"github.com/serin-dev/serin/pkg/analysis/registry"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	serinfake "github.com/serin-dev/serin/pkg/client/clientset/versioned/fake"
+	"github.com/serin-dev/serin/pkg/controller"
+	"github.com/serin-dev/serin/pkg/logging"
 )
 
 // fakeProvider answers every measurement with result and remembers the requests.
@@ -56,15 +59,25 @@ func newFixture(t *testing.T, run *v1alpha1.AnalysisRun, objs ...*corev1.Secret)
 	}
 	f := &fixture{serin: serin, prov: &fakeProvider{}, recorder: record.NewFakeRecorder(10),
 		clock: clocktesting.NewFakeClock(time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC))}
-	log := logrus.New()
-	log.SetLevel(logrus.PanicLevel)
-	c, err := New(Config{Kube: kube, Serin: serin, Informers: inf, Recorder: f.recorder, Log: log,
+	f.c = New(Config{Kube: kube, Serin: serin, Informers: inf, Recorder: f.recorder,
 		Providers: provider.Registry{provider.Prometheus: f.prov}, Clock: f.clock})
-	if err != nil {
+	// The runner registers the handlers on its queue; the tests sync by hand.
+	if _, err := controller.NewRunner(f.c, controller.Options{SyncTimeout: SyncTimeout, Log: quietLogger()}); err != nil {
 		t.Fatal(err)
 	}
-	f.c = c
 	return f
+}
+
+func quietLogger() *logrus.Logger {
+	log := logrus.New()
+	log.SetLevel(logrus.PanicLevel)
+	return log
+}
+
+// metric is a Prometheus metric named name that passes at 0.95 or more.
+func metric(name string) v1alpha1.Metric {
+	return v1alpha1.Metric{Name: name, SuccessCondition: "result[0] >= 0.95",
+		Provider: v1alpha1.MetricProvider{Prometheus: &v1alpha1.PrometheusMetric{Address: "http://p", Query: "q"}}}
 }
 
 func tokenRun() *v1alpha1.AnalysisRun {
@@ -161,7 +174,8 @@ func (f *fixture) syncOnce(t *testing.T, run *v1alpha1.AnalysisRun) *v1alpha1.An
 		t.Fatal(err)
 	}
 	key := cache.ObjectName{Namespace: run.Namespace, Name: run.Name}
-	if err := f.c.sync(context.Background(), key); err != nil {
+	ctx := logging.Into(context.Background(), logrus.NewEntry(quietLogger()))
+	if err := f.c.sync(ctx, key); err != nil {
 		t.Fatal(err)
 	}
 	stored, err := f.serin.SerinV1alpha1().AnalysisRuns(run.Namespace).Get(context.Background(), run.Name, metav1.GetOptions{})
@@ -185,7 +199,10 @@ func (f *fixture) writes() int {
 func TestJobEventsEnqueueTheirRun(t *testing.T) {
 	f := newFixture(t, tokenRun())
 	run := &v1alpha1.AnalysisRun{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "u"}}
-	owned := job.Desired(run, &v1alpha1.Metric{Name: "smoke", Provider: v1alpha1.MetricProvider{Job: &v1alpha1.JobMetric{}}}, 0)
+	owned := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "r-smoke-0", Namespace: "ns",
+		Labels: map[string]string{registry.JobLabel: "r"},
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(run,
+			v1alpha1.SchemeGroupVersion.WithKind("AnalysisRun"))}}}
 	foreign := owned.DeepCopy()
 	foreign.Name, foreign.OwnerReferences = "foreign", nil
 
