@@ -9,6 +9,9 @@ cd "$ROOT"
 # The generators install into the project's cache, not the user's GOPATH.
 export GOBIN="${GOBIN_OVERRIDE:-$ROOT/.cache/tools/bin}"
 mkdir -p "$GOBIN"
+# `go list -m` names a module's folder only once it is in the module cache: fetch it first
+# (a fresh machine has not).
+go mod download k8s.io/code-generator
 CODEGEN_PKG="$(go list -m -f '{{.Dir}}' k8s.io/code-generator)"
 # shellcheck source=/dev/null
 source "${CODEGEN_PKG}/kube_codegen.sh"
