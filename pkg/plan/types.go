@@ -46,6 +46,10 @@ type Input struct {
 	// plan adopts it when it is one of the Orphans of the new hash, and otherwise takes
 	// the next hash (a collision).
 	NameTakenBy *appsv1.ReplicaSet
+	// ObservedPauses are, by reason, the exact times the controller saw the current
+	// pause conditions begin (see ObservedPause); a pause missing here is timed from its
+	// startTime in status. May be nil.
+	ObservedPauses map[v1alpha1.PauseReason]ObservedPause
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
 }
