@@ -102,6 +102,17 @@ func NewRunner(s Syncer, opts Options) (*Runner, error) {
 	return r, nil
 }
 
+// Enqueue adds the key of obj (or of its tombstone) to q; what to call an object whose key
+// cannot be made is said in kind.
+func Enqueue(q Queue, kind string, obj any) {
+	key, err := cache.DeletionHandlingObjectToName(obj)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("%s key: %w", kind, err))
+		return
+	}
+	q.Add(key)
+}
+
 // Queue is the runner's queue (what Register was given).
 func (r *Runner) Queue() Queue { return r.queue }
 

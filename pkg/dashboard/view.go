@@ -54,14 +54,8 @@ type Strategy struct {
 	MaxUnavailable string `json:"maxUnavailable,omitempty"`
 }
 
-// Replicas are the Rollout's replica counts.
-type Replicas struct {
-	Desired   int32 `json:"desired"`
-	Current   int32 `json:"current"`
-	Updated   int32 `json:"updated"`
-	Ready     int32 `json:"ready"`
-	Available int32 `json:"available"`
-}
+// Replicas are the Rollout's replica counts, as the view model has them.
+type Replicas = rolloutview.Replicas
 
 // StepView is one canary step as the timeline shows it.
 type StepView struct {
@@ -135,7 +129,7 @@ func render(m rolloutview.View) RolloutView {
 		Message:      m.Message,
 		Strategy:     strategyOf(m),
 		Images:       orEmpty(m.Images),
-		Replicas:     Replicas(m.Replicas),
+		Replicas:     m.Replicas,
 		Paused:       m.Paused,
 		Aborted:      m.Aborted,
 		PromoteFull:  m.PromoteFull,

@@ -10,7 +10,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
-// oneWay is what the sim remembers to check that traffic moves one way (DESIGN.md
+// oneWay is what the sim remembers to check that traffic moves one way (docs/design.md
 // invariant 7) and that a promotion moves the stable Service before the weight drops
 // (invariant 4): the status the plan being applied will write, and how many canary pods
 // were serving when the weight in place was written.

@@ -122,7 +122,7 @@ func (s *sim) apply(a Action) {
 	}
 }
 
-// violation names a broken safety invariant of DESIGN.md, or is "".
+// violation names a broken safety invariant of docs/design.md, or is "".
 func (s *sim) violation() string {
 	c := s.ro.Spec.Strategy.Canary
 	if c == nil {

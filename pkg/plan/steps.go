@@ -177,7 +177,7 @@ func allowedWeight(c canaryCapacity, weight, current int32) int32 {
 
 // cappedWeight is the weight the canary may receive with available of its desired pods
 // up: none without a pod, and a share of the step's weight in proportion to the pods up
-// (DESIGN.md invariant 1).
+// (docs/design.md invariant 1).
 func cappedWeight(weight, available, desired int32) int32 {
 	if weight <= 0 || available <= 0 || desired <= 0 {
 		return 0

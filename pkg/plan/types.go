@@ -4,7 +4,7 @@
 // the Input from listers, calls Next, and applies the Plan's actions in order.
 //
 // Because every decision derives from cluster state, a controller restarted at any point
-// continues the same rollout (DESIGN.md invariant 5), and applying a plan whose actions
+// continues the same rollout (docs/design.md invariant 5), and applying a plan whose actions
 // are already in effect changes nothing (invariant 6). The one fact from the controller's
 // memory, Input.ObservedPauses, only times a pause more exactly: without it a pause is
 // timed from status, never shorter.

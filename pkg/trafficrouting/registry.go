@@ -19,14 +19,14 @@ import (
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/refs"
 	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
+	"github.com/serin-dev/serin/pkg/trafficrouting/spec"
 )
 
 // Entry is one traffic router: all that Serin outside this package knows about it.
 type Entry struct {
-	// Name is the router's name, as in spec.strategy.canary.trafficRouting ("nginx").
-	Name string
-	// Selected reports whether a Rollout's trafficRouting chooses this router.
-	Selected func(*v1alpha1.RolloutTrafficRouting) bool
+	// Spec is what is known of the router without running it: its name, how a
+	// trafficRouting selects it, and its validation rules (pkg/trafficrouting/spec).
+	Spec spec.Spec
 	// Watches are the kinds of object the router reads. The controller caches each
 	// and requeues a Rollout when an object of it that Refs names, or that the Rollout
 	// controls, changes.
@@ -99,14 +99,14 @@ func ingressLister(d Deps) networkinglisters.IngressLister {
 	return networkinglisters.NewIngressLister(idx)
 }
 
-// entries maps each router's name to its entry: the one place a router is named.
+// entries maps each router's name to its entry: the one place a router's implementation
+// is named. Every spec of pkg/trafficrouting/spec has one.
 var entries = map[string]Entry{
-	nginx.Name: {
-		Name:     nginx.Name,
-		Selected: func(tr *v1alpha1.RolloutTrafficRouting) bool { return tr.Nginx != nil },
-		Watches:  []Watch{ingresses},
-		Refs:     nginx.Refs,
-		New:      func(d Deps) Router { return nginx.New(d.Client, ingressLister(d)) },
+	spec.Nginx.Name: {
+		Spec:    spec.Nginx,
+		Watches: []Watch{ingresses},
+		Refs:    nginx.Refs,
+		New:     func(d Deps) Router { return nginx.New(d.Client, ingressLister(d)) },
 		Render: func(ro *v1alpha1.Rollout, d Deps, t plan.SetTraffic) []runtime.Object {
 			return nginx.Render(ro, ingressLister(d), t)
 		},
@@ -126,18 +126,19 @@ func selected(ro *v1alpha1.Rollout) (*Entry, error) {
 	if c == nil || c.TrafficRouting == nil {
 		return nil, nil
 	}
-	names := slices.Sorted(maps.Keys(entries))
 	var chosen []string
-	for _, name := range names {
-		if entries[name].Selected(c.TrafficRouting) {
-			chosen = append(chosen, name)
-		}
+	for _, s := range spec.Selected(c.TrafficRouting) {
+		chosen = append(chosen, s.Name)
 	}
+	slices.Sort(chosen)
 	switch len(chosen) {
 	case 0:
-		return nil, fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting sets no supported router (supported: %s)", ro.Name, strings.Join(names, ", "))
+		return nil, fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting sets no supported router (supported: %s)", ro.Name, strings.Join(slices.Sorted(maps.Keys(entries)), ", "))
 	case 1:
-		e := entries[chosen[0]]
+		e, ok := entries[chosen[0]]
+		if !ok {
+			return nil, fmt.Errorf("rollout %s: router %s has a spec but no implementation", ro.Name, chosen[0])
+		}
 		return &e, nil
 	default:
 		return nil, fmt.Errorf("rollout %s: spec.strategy.canary.trafficRouting sets several routers (%s); set one", ro.Name, strings.Join(chosen, ", "))
@@ -160,7 +161,7 @@ func Name(ro *v1alpha1.Rollout) (string, error) {
 	if e == nil || err != nil {
 		return "", err
 	}
-	return e.Name, nil
+	return e.Spec.Name, nil
 }
 
 // Refs is everything ro refers to: refs.Of, and the objects of the router it selects

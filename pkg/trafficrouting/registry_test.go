@@ -14,6 +14,7 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/refs"
+	"github.com/serin-dev/serin/pkg/trafficrouting/spec"
 )
 
 func TestFor(t *testing.T) {
@@ -136,8 +137,8 @@ func TestWatchesCoverRefs(t *testing.T) {
 		}
 	}
 	for name, e := range entries {
-		if e.Name != name {
-			t.Errorf("entry %q is named %q", name, e.Name)
+		if e.Spec.Name != name {
+			t.Errorf("entry %q is named %q", name, e.Spec.Name)
 		}
 		for _, o := range Refs(nginxRollout("web")).Router {
 			if !watched[o.Kind] {
@@ -147,6 +148,28 @@ func TestWatchesCoverRefs(t *testing.T) {
 	}
 	if got := KindOf(&corev1.Service{}); got != "" {
 		t.Errorf("KindOf(Service) = %q: no router reads Services", got)
+	}
+}
+
+// The registry and the specs name the same routers: every spec has an implementation
+// and every entry a spec, under the spec's name.
+func TestEveryRouterSpecHasAnEntry(t *testing.T) {
+	specs := spec.Specs()
+	if len(specs) == 0 {
+		t.Fatal("no router spec")
+	}
+	for _, s := range specs {
+		e, ok := entries[s.Name]
+		if !ok {
+			t.Errorf("router %s has a spec and no registry entry", s.Name)
+			continue
+		}
+		if e.New == nil || e.Refs == nil || e.Render == nil || e.Describe == nil || e.Summarize == nil || len(e.Watches) == 0 {
+			t.Errorf("router %s: entry incomplete: %+v", s.Name, e)
+		}
+	}
+	if len(entries) != len(specs) {
+		t.Errorf("%d registry entries for %d router specs", len(entries), len(specs))
 	}
 }
 

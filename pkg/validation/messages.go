@@ -4,8 +4,12 @@
 //
 // The controller uses it for the InvalidSpec condition and `kubectl serin lint` for
 // offline checks, so a rule reads the same wherever it fires: every CEL rule's message in
-// manifests/crds is one of the constants below (a test holds them together).
+// manifests/crds is one of CELMessages (a test holds them together). The rules of one
+// traffic router or metric provider live with its spec (pkg/trafficrouting/spec,
+// pkg/analysis/provider); this package applies the spec a Rollout or metric selects.
 package validation
+
+import routespec "github.com/serin-dev/serin/pkg/trafficrouting/spec"
 
 // Messages shared with the CEL rules of the CRDs (pkg/apis/rollouts/v1alpha1 markers).
 const (
@@ -14,7 +18,6 @@ const (
 	MsgCanaryServicesRequired   = "spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
 	MsgCanaryServicesDiffer     = "spec.strategy.canary.canaryService must differ from stableService"
 	MsgCanaryScaleNeedsRouting  = "spec.strategy.canary.steps: setCanaryScale needs trafficRouting"
-	MsgHeaderRouteNeedsRouting  = "spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx"
 	MsgSetWeightAboveMax        = "spec.strategy.canary.steps: setWeight must not exceed trafficRouting.maxTrafficWeight (default 100)"
 	MsgSurgeUnavailableZero     = "spec.strategy.canary.maxSurge and maxUnavailable must not both be zero"
 	MsgCanaryMaxUnavailable     = "spec.strategy.canary.maxUnavailable must be a non-negative number or a percentage such as 25%"
@@ -27,8 +30,6 @@ const (
 	MsgMatchHeaderValueRequired = "spec.strategy.canary.steps[].setHeaderRoute.match[].headerValue is required with headerName"
 	MsgMatchCookieNoValue       = `spec.strategy.canary.steps[].setHeaderRoute.match[].headerValue is not allowed with cookieName: a cookie routes to the canary when its value is "always"`
 	MsgStringMatchOne           = "headerValue must set exactly one of exact, prefix or regex"
-	MsgNginxRequired            = "spec.strategy.canary.trafficRouting.nginx is required: nginx is the traffic router Serin supports"
-	MsgNginxOneStableIngress    = "spec.strategy.canary.trafficRouting.nginx must set exactly one of stableIngress or stableIngresses"
 	MsgPreviewDiffersActive     = "spec.strategy.blueGreen.previewService must differ from activeService"
 	MsgAnalysisTemplates        = "analysis.templates must name at least one template"
 	MsgRolloutArgValueOrFrom    = "analysis.args[] must set only one of value or valueFrom"
@@ -39,16 +40,38 @@ const (
 	MsgArgValueFromOne          = "args[].valueFrom must set exactly one of secretKeyRef or fieldRef"
 )
 
-// CELMessages is every message the CRDs' CEL rules may give.
-var CELMessages = []string{
+// Messages shared with the CEL rules that name the traffic routers, built from their specs
+// (pkg/trafficrouting/spec). The CEL rules name the routers themselves: a new router
+// changes them and these messages together.
+var (
+	// MsgRouterRequired: trafficRouting selects no router.
+	MsgRouterRequired = "spec.strategy.canary.trafficRouting." + routespec.Names(routespec.Specs()) +
+		" is required: " + routespec.Names(routespec.Specs()) + " is the traffic router Serin supports"
+	// MsgHeaderRouteNeedsRouting: a setHeaderRoute step without a router that routes by header.
+	MsgHeaderRouteNeedsRouting = "spec.strategy.canary.steps: setHeaderRoute needs trafficRouting." +
+		routespec.Names(routespec.HeaderRouters())
+)
+
+// CELMessages is every message the CRDs' CEL rules may give: those above, and those of
+// the routers' own rules.
+var CELMessages = append([]string{
 	MsgProgressDeadline, MsgOneStrategy, MsgCanaryServicesRequired,
 	MsgCanaryServicesDiffer, MsgCanaryScaleNeedsRouting, MsgHeaderRouteNeedsRouting,
 	MsgSetWeightAboveMax, MsgSurgeUnavailableZero, MsgCanaryMaxUnavailable, MsgCanaryMaxSurge,
 	MsgBlueGreenMaxUnavailable, MsgOneStepAction, MsgPauseDuration, MsgCanaryScaleOne,
 	MsgMatchHeaderOrCookie, MsgMatchHeaderValueRequired, MsgMatchCookieNoValue,
-	MsgStringMatchOne, MsgNginxRequired, MsgNginxOneStableIngress, MsgPreviewDiffersActive,
+	MsgStringMatchOne, MsgRouterRequired, MsgPreviewDiffersActive,
 	MsgAnalysisTemplates, MsgRolloutArgValueOrFrom, MsgRolloutArgValueFromOne,
 	MsgIntervalWithCount, MsgOneProvider, MsgArgValueOrFrom, MsgArgValueFromOne,
+}, routerCELMessages()...)
+
+// routerCELMessages are the messages of the routers' rules that CEL rules give too.
+func routerCELMessages() []string {
+	var out []string
+	for _, s := range routespec.Specs() {
+		out = append(out, s.CELMessages...)
+	}
+	return out
 }
 
 // Messages for rules only Go can check (no CEL counterpart).
@@ -59,8 +82,6 @@ const (
 	MsgSelectorTemplate   = "spec.selector must select the pods of spec.template (their labels)"
 	MsgContainersRequired = "spec.template.spec.containers must list at least one container"
 	MsgRegexCompile       = "headerValue.regex does not compile"
-	MsgNginxOneHeader     = "nginx routes on one header per canary Ingress: setHeaderRoute.match may hold at most one headerName"
-	MsgNginxOneCookie     = "nginx routes on one cookie per canary Ingress: setHeaderRoute.match may hold at most one cookieName"
 	MsgRouteNotManaged    = "setHeaderRoute.name must be listed in spec.strategy.canary.trafficRouting.managedRoutes"
 	MsgStartingStepRange  = "spec.strategy.canary.analysis.startingStep must be the index of a step"
 	MsgDurationParse      = "must be a duration such as 30s, 5m, 1h"

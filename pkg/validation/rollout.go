@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	routespec "github.com/serin-dev/serin/pkg/trafficrouting/spec"
 )
 
 // objectValue leaves the value out of an error about a whole object, as the apiserver
@@ -112,12 +113,15 @@ func canary(p *field.Path, c *v1alpha1.CanaryStrategy) field.ErrorList {
 	return errs
 }
 
+// trafficRouting checks that tr selects exactly one router, then that router's fields
+// (the rules live with the router's spec in pkg/trafficrouting/spec), then the fields
+// every router shares.
 func trafficRouting(p *field.Path, tr *v1alpha1.RolloutTrafficRouting) field.ErrorList {
 	var errs field.ErrorList
-	if tr.Nginx == nil {
-		errs = append(errs, field.Invalid(p, objectValue, MsgNginxRequired))
-	} else if (tr.Nginx.StableIngress != "") == (len(tr.Nginx.StableIngresses) > 0) {
-		errs = append(errs, field.Invalid(p.Child("nginx"), objectValue, MsgNginxOneStableIngress))
+	if routers := routespec.Selected(tr); len(routers) != 1 {
+		errs = append(errs, field.Invalid(p, objectValue, MsgRouterRequired))
+	} else {
+		errs = append(errs, routers[0].Validate(p, tr)...)
 	}
 	if tr.MaxTrafficWeight != nil && *tr.MaxTrafficWeight < 1 {
 		errs = append(errs, field.Invalid(p.Child("maxTrafficWeight"), *tr.MaxTrafficWeight, "must be at least 1"))
@@ -186,15 +190,17 @@ func canaryScale(p *field.Path, cs *v1alpha1.SetCanaryScale, tr *v1alpha1.Rollou
 	return errs
 }
 
+// headerRoute checks a setHeaderRoute step: the router tr selects must route by header,
+// and the step must be one it can apply (its spec's ValidateHeaderRoute).
 func headerRoute(p *field.Path, hr *v1alpha1.SetHeaderRoute, tr *v1alpha1.RolloutTrafficRouting) field.ErrorList {
 	var errs field.ErrorList
-	if tr == nil || tr.Nginx == nil {
+	routers := routespec.Selected(tr)
+	if len(routers) != 1 || routers[0].ValidateHeaderRoute == nil {
 		errs = append(errs, field.Invalid(p, objectValue, MsgHeaderRouteNeedsRouting))
 	}
 	if tr != nil && len(tr.ManagedRoutes) > 0 && !managed(tr, hr.Name) {
 		errs = append(errs, field.Invalid(p.Child("name"), hr.Name, MsgRouteNotManaged))
 	}
-	headers, cookies := 0, 0
 	for i, m := range hr.Match {
 		mp := p.Child("match").Index(i)
 		switch {
@@ -202,24 +208,19 @@ func headerRoute(p *field.Path, hr *v1alpha1.SetHeaderRoute, tr *v1alpha1.Rollou
 			errs = append(errs, field.Invalid(mp, objectValue, MsgMatchHeaderOrCookie))
 			continue
 		case m.CookieName != "":
-			cookies++
 			if m.HeaderValue != nil {
 				errs = append(errs, field.Invalid(mp, objectValue, MsgMatchCookieNoValue))
 			}
 			continue
 		}
-		headers++
 		if m.HeaderValue == nil {
 			errs = append(errs, field.Invalid(mp, objectValue, MsgMatchHeaderValueRequired))
 			continue
 		}
 		errs = append(errs, stringMatch(mp.Child("headerValue"), m.HeaderValue)...)
 	}
-	if headers > 1 {
-		errs = append(errs, field.Invalid(p.Child("match"), headers, MsgNginxOneHeader))
-	}
-	if cookies > 1 {
-		errs = append(errs, field.Invalid(p.Child("match"), cookies, MsgNginxOneCookie))
+	if len(routers) == 1 && routers[0].ValidateHeaderRoute != nil {
+		errs = append(errs, routers[0].ValidateHeaderRoute(p, hr)...)
 	}
 	return errs
 }

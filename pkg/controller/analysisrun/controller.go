@@ -13,7 +13,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
@@ -110,14 +109,7 @@ func (c *Controller) Sync(ctx context.Context, key cache.ObjectName) error {
 	return c.sync(ctx, key)
 }
 
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("analysisrun key: %w", err))
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { controller.Enqueue(c.queue, "analysisrun", obj) }
 
 func (c *Controller) enqueueJobOwner(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {

@@ -8,11 +8,9 @@ package rollout
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	appslisters "k8s.io/client-go/listers/apps/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -140,11 +138,4 @@ func (c *Controller) Sync(ctx context.Context, key cache.ObjectName) error {
 }
 
 // enqueue adds the key of a Rollout (or of its tombstone).
-func (c *Controller) enqueue(obj any) {
-	key, err := cache.DeletionHandlingObjectToName(obj)
-	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("rollout key: %w", err))
-		return
-	}
-	c.queue.Add(key)
-}
+func (c *Controller) enqueue(obj any) { controller.Enqueue(c.queue, "rollout", obj) }

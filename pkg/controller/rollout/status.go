@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/plan"
 )
 
@@ -41,7 +42,8 @@ func (c *Controller) recordEvents(ro *v1alpha1.Rollout, events []plan.Event) {
 }
 
 // logTransition logs, at info, a change of phase or step; everything else at debug.
-func logTransition(log *logrus.Entry, old, cur *v1alpha1.RolloutStatus) {
+func logTransition(ctx context.Context, old, cur *v1alpha1.RolloutStatus) {
+	log := logging.From(ctx)
 	oldStep, curStep := stepOf(old), stepOf(cur)
 	if old.Phase == cur.Phase && oldStep == curStep && old.StableRS == cur.StableRS {
 		return

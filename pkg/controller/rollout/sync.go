@@ -80,7 +80,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	c.recordEvents(ro, p.Events)
 	if wrote {
 		log.WithField("changed", changedFields(&cached.Status, &p.Status)).Debug("status written")
-		logTransition(log, &cached.Status, &p.Status)
+		logTransition(ctx, &cached.Status, &p.Status)
 	}
 	ro.Status = p.Status
 	c.metrics.SetRollout(ro)

@@ -20,10 +20,11 @@ import (
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/logging"
 	"github.com/serin-dev/serin/pkg/plan"
+	"github.com/serin-dev/serin/pkg/trafficrouting/spec"
 )
 
-// Name is the router's name, as in spec.strategy.canary.trafficRouting.
-const Name = "nginx"
+// Name is the router's name, as in spec.strategy.canary.trafficRouting: its spec's.
+const Name = spec.NginxName
 
 // Router splits traffic with ingress-nginx canary Ingresses, one per stable Ingress.
 type Router struct {

@@ -170,7 +170,7 @@ func expectServices(e *framework.Env, stableImage, canaryImage string) {
 // weightWatch records every canary Ingress weight and every ReplicaSet change in the
 // namespace, from watches on the same etcd: resourceVersions order the two streams.
 // check fails the test if a weight above 0 was ever written while the ReplicaSet the
-// canary Service selected had no available pod (DESIGN.md invariant 1).
+// canary Service selected had no available pod (docs/design.md invariant 1).
 type weightWatch struct {
 	mu     sync.Mutex
 	events []recorded

@@ -16,7 +16,7 @@ import (
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
-// Traffic moves one way (DESIGN.md invariants 4 and 7): through a whole rollout of
+// Traffic moves one way (docs/design.md invariants 4 and 7): through a whole rollout of
 // setWeight 20/50/80 with short pauses, the canary Ingress' weight never goes down while
 // the canary's pods come up (no 50 → 40 → 80 while the pods for 80 start), and at
 // promotion the stable Service selects the new revision before the weight drops to 0, so
