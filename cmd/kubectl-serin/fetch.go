@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -30,7 +31,7 @@ func fetch(ctx context.Context, c actions.Clients, ns, name string) (*rolloutvie
 	if err != nil {
 		return nil, fmt.Errorf("list analysisruns in namespace %q: %w", ns, err)
 	}
-	s := &rolloutview.Snapshot{Rollout: ro}
+	s := &rolloutview.Snapshot{Rollout: ro, Now: time.Now()}
 	for i := range rss.Items {
 		s.ReplicaSets = append(s.ReplicaSets, &rss.Items[i])
 	}

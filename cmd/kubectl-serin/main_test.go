@@ -13,6 +13,8 @@ import (
 
 	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/rolloutview"
+	"github.com/serin-dev/serin/pkg/rolloutview/viewtest"
 )
 
 func TestScreenRedrawsInPlace(t *testing.T) {
@@ -70,14 +72,37 @@ func TestStatusOf(t *testing.T) {
 		v1alpha1.RolloutPhasePaused: -1, v1alpha1.RolloutPhaseProgressing: -1,
 	} {
 		ro := &v1alpha1.Rollout{Status: v1alpha1.RolloutStatus{Phase: phase}}
-		if _, got := statusOf(ro); got != want {
+		if _, got := statusOf(&rolloutview.Snapshot{Rollout: ro}); got != want {
 			t.Errorf("%s: code %d, want %d", phase, got, want)
 		}
 	}
 	stale := &v1alpha1.Rollout{Status: v1alpha1.RolloutStatus{Phase: v1alpha1.RolloutPhaseHealthy}}
 	stale.Generation = 2
-	if line, code := statusOf(stale); code != -1 || !strings.Contains(line, "Unknown") {
+	if line, code := statusOf(&rolloutview.Snapshot{Rollout: stale}); code != -1 || !strings.Contains(line, "Unknown") {
 		t.Errorf("a status of an older generation: %q, %d; want Unknown, -1", line, code)
+	}
+}
+
+// Healthy with the old revision waiting out its scale-down delay: exit 0 at once, and
+// the line says when the old ReplicaSet goes down.
+func TestStatusOfExplainsAPendingScaleDown(t *testing.T) {
+	tests := map[string]struct {
+		snap func() *rolloutview.Snapshot
+		want string
+	}{
+		"canary": {viewtest.CanaryPromotedScalingDown,
+			"Healthy - old ReplicaSets go down in the background: web-aaa (revision 1) scales down in 25s"},
+		"blue-green": {viewtest.BlueGreenPromotedScalingDown,
+			"Healthy - old ReplicaSets go down in the background: web-aaa (revision 1) scales down in 25s"},
+		"blue-green, nothing left to go down": {viewtest.BlueGreenStable, "Healthy"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			line, code := statusOf(tc.snap().Owned())
+			if line != tc.want || code != exitHealthy {
+				t.Errorf("statusOf = %q, %d; want %q, 0", line, code, tc.want)
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,7 +43,8 @@ func newStatusCmd(o *rootOptions) *cobra.Command {
 				return err
 			}
 			if !watch {
-				line, code := statusOf(s.Rollout)
+				s.Now = time.Now()
+				line, code := statusOf(s)
 				fmt.Fprintln(o.streams.Out, line)
 				if code == -1 {
 					code = exitInProgress
@@ -89,7 +91,15 @@ func waitStatus(ctx context.Context, o *rootOptions, name, ns string, timeout ti
 		if err != nil {
 			return err
 		}
-		line, code := statusOf(s.Rollout)
+		line, code := statusOf(s)
+		if code == exitHealthy {
+			// The watch has no ReplicaSets: read them once to say which old ones
+			// still go down in the background.
+			if full, err := fetch(ctx, c, ns, name); err == nil {
+				full.Now = time.Now()
+				line, code = statusOf(full)
+			}
+		}
 		if line != last {
 			fmt.Fprintln(o.streams.Out, line)
 			last = line
@@ -100,13 +110,18 @@ func waitStatus(ctx context.Context, o *rootOptions, name, ns string, timeout ti
 	}
 }
 
-// statusOf is the status line of ro and its exit code: exitHealthy, exitDegraded, or -1
-// while it is neither (or the controller has not observed the latest spec).
-func statusOf(ro *v1alpha1.Rollout) (string, int) {
-	v := rolloutview.New(&rolloutview.Snapshot{Rollout: ro})
+// statusOf is the status line of the snapshot's Rollout and its exit code: exitHealthy,
+// exitDegraded, or -1 while it is neither (or the controller has not observed the latest
+// spec). Healthy does not wait for old ReplicaSets waiting out their scale-down delay:
+// the line says when they go down, when the snapshot has them.
+func statusOf(s *rolloutview.Snapshot) (string, int) {
+	v := rolloutview.New(s)
 	line := v.Status
 	if v.Message != "" {
 		line += " - " + v.Message
+	}
+	if down := v.ScaleDowns(); v.Status == string(v1alpha1.RolloutPhaseHealthy) && len(down) > 0 {
+		line += " - old ReplicaSets go down in the background: " + strings.Join(down, ", ")
 	}
 	switch v.Status {
 	case string(v1alpha1.RolloutPhaseHealthy):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -95,7 +96,7 @@ func (w *nsWatch) Snapshot(name string) (*rolloutview.Snapshot, error) {
 		}
 		return nil, err
 	}
-	s := &rolloutview.Snapshot{Rollout: ro}
+	s := &rolloutview.Snapshot{Rollout: ro, Now: time.Now()}
 	if w.rss != nil {
 		rss, _ := w.rss.ReplicaSets(w.ns).List(labels.Everything())
 		pods, _ := w.pods.Pods(w.ns).List(labels.Everything())

@@ -79,12 +79,15 @@ type RevisionView struct {
 	Hash       string `json:"hash"`
 	Role       string `json:"role"` // stable, canary (blue-green: new), old
 	// Services are the blue-green Services selecting this revision: active, preview.
-	Services  []string  `json:"services"`
-	Images    []string  `json:"images"`
-	Desired   int32     `json:"desired"`
-	Ready     int32     `json:"ready"`
-	Available int32     `json:"available"`
-	Pods      []PodView `json:"pods"`
+	Services  []string `json:"services"`
+	Images    []string `json:"images"`
+	Desired   int32    `json:"desired"`
+	Ready     int32    `json:"ready"`
+	Available int32    `json:"available"`
+	// ScaleDownAt is when the controller takes this old revision to 0 (RFC 3339), while
+	// it waits out its scale-down delay; the page counts down to it ("scales down in 25s").
+	ScaleDownAt string    `json:"scaleDownAt,omitempty"`
+	Pods        []PodView `json:"pods"`
 }
 
 // PodView is one pod of a revision.
@@ -162,6 +165,9 @@ func revisionView(r rolloutview.Revision) RevisionView {
 	out := RevisionView{Revision: revisionText(r.Number), ReplicaSet: r.ReplicaSet.Name, Hash: r.Hash, Role: r.Role,
 		Services: orEmpty(r.Services), Images: orEmpty(r.Images), Desired: r.ReplicaSet.Desired,
 		Ready: r.ReplicaSet.Ready, Available: r.ReplicaSet.Available, Pods: []PodView{}}
+	if at := r.ReplicaSet.ScaleDownAt; at != nil {
+		out.ScaleDownAt = timeText(*at)
+	}
 	for _, p := range r.Pods {
 		if p.Status == rolloutview.PodTerminating {
 			continue // on its way out: the page shows the pods that serve

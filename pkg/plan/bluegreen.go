@@ -268,8 +268,7 @@ func (p *planner) blueGreenPause() bool {
 	if manual {
 		return false
 	}
-	if end := cond.StartTime.Add(d); p.now.Before(end) {
-		p.requeueAt(end)
+	if !p.pauseOver(cond, d) {
 		return false
 	}
 	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonBlueGreenPause)

@@ -281,9 +281,7 @@ func (p *planner) pauseStep(pause *v1alpha1.RolloutPause) bool {
 	if d == 0 {
 		return false
 	}
-	end := cond.StartTime.Add(d)
-	if p.now.Before(end) {
-		p.requeueAt(end)
+	if !p.pauseOver(cond, d) {
 		return false
 	}
 	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonCanaryPauseStep)

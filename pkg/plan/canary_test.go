@@ -68,7 +68,8 @@ func TestCanaryWithNginxThroughEveryStep(t *testing.T) {
 	expect(t, "stable selects after promotion", s.selects("web-stable"), "v2")
 	expect(t, "canary selects after promotion", s.selects("web-canary"), "v2")
 	expect(t, "weight after promotion", s.weight(), 0)
-	expect(t, "phase while the old stable waits out its delay", s.ro.Status.Phase, v1alpha1.RolloutPhaseProgressing)
+	// Promoted: Healthy at once; the old stable goes down in the background.
+	expect(t, "phase while the old stable waits out its delay", s.ro.Status.Phase, v1alpha1.RolloutPhaseHealthy)
 
 	s.advance(30 * time.Second)
 	s.settle()

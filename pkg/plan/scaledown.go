@@ -45,6 +45,17 @@ func (p *planner) scaleDownOthers(except *appsv1.ReplicaSet) {
 	}
 }
 
+// waitingScaleDown reports whether rs waits out a scale-down delay once this plan is
+// applied: it has a deadline, in the cluster or written by this plan, and this plan does
+// not remove it.
+func (p *planner) waitingScaleDown(rs *appsv1.ReplicaSet) bool {
+	if v, ok := p.annotate[rs.Name][AnnotationScaleDownDeadline]; ok {
+		return v != nil
+	}
+	_, ok := scaleDownDeadline(rs)
+	return ok
+}
+
 // clearScaleDownDeadline removes a deadline left by an abort once the ReplicaSet is the
 // canary again (retry).
 func (p *planner) clearScaleDownDeadline(rs *appsv1.ReplicaSet) {

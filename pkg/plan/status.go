@@ -25,7 +25,7 @@ func (p *planner) finishStatus(blocked string) {
 			s.Selector = sel.String()
 		}
 	}
-	c := countReplicas(p.in.ReplicaSets, p.revs.hash)
+	c := countReplicas(p.in.ReplicaSets, p.revs.hash, p.waitingScaleDown)
 	s.Replicas, s.ReadyReplicas, s.AvailableReplicas, s.UpdatedReplicas = c.replicas, c.ready, c.available, c.updated
 	s.HPAReplicas = s.AvailableReplicas
 	p.setWeights()
@@ -80,17 +80,24 @@ type replicaCounts struct {
 	replicas, ready, available int32
 	// updated are the pods of the current template's ReplicaSet.
 	updated int32
+	// waiting are the pods of other ReplicaSets waiting out a scale-down delay: they go
+	// down in the background and do not hold Healthy back. They count in replicas too.
+	waiting int32
 }
 
-// countReplicas adds up the counts of rss; hash is the current template's.
-func countReplicas(rss []*appsv1.ReplicaSet, hash string) replicaCounts {
+// countReplicas adds up the counts of rss; hash is the current template's, waiting says
+// whether a ReplicaSet waits out a scale-down delay.
+func countReplicas(rss []*appsv1.ReplicaSet, hash string, waiting func(*appsv1.ReplicaSet) bool) replicaCounts {
 	var c replicaCounts
 	for _, rs := range rss {
 		c.replicas += rs.Status.Replicas
 		c.ready += rs.Status.ReadyReplicas
 		c.available += rs.Status.AvailableReplicas
-		if hashOf(rs) == hash {
+		switch {
+		case hashOf(rs) == hash:
 			c.updated = rs.Status.Replicas
+		case waiting(rs):
+			c.waiting += rs.Status.Replicas
 		}
 	}
 	return c
@@ -122,11 +129,12 @@ type statusFacts struct {
 	progressMessage string
 }
 
-// healthy: the current template is stable and runs every replica, all available, and
-// nothing else runs.
+// healthy: the current template is stable (so it carries all traffic) and runs every
+// replica, all available, and nothing else runs but old ReplicaSets waiting out their
+// scaleDownDelaySeconds, which go down in the background (Argo's meaning of Healthy).
 func (f statusFacts) healthy() bool {
 	return f.blocked == "" && f.promoted && f.created && f.counts.updated == f.desired &&
-		f.newRSAvail >= f.desired && f.counts.replicas == f.desired
+		f.newRSAvail >= f.desired && f.counts.replicas-f.counts.waiting == f.desired
 }
 
 func (f statusFacts) paused() bool { return f.specPaused || f.pauseReason != "" }

@@ -34,6 +34,12 @@ func TestRolloutPhase(t *testing.T) {
 			v1alpha1.RolloutPhaseProgressing, "step 1/2: setWeight 20"},
 		"promoted, old pods still running": {healthyFacts(func(f *statusFacts) { f.counts.replicas = 6 }),
 			v1alpha1.RolloutPhaseProgressing, "step 1/2: setWeight 20"},
+		"promoted, the old stable waiting out its scale-down delay": {healthyFacts(func(f *statusFacts) { f.counts.replicas, f.counts.waiting = 8, 4 }),
+			v1alpha1.RolloutPhaseHealthy, ""},
+		"promoted, one old ReplicaSet waiting and another going down now": {healthyFacts(func(f *statusFacts) { f.counts.replicas, f.counts.waiting = 9, 4 }),
+			v1alpha1.RolloutPhaseProgressing, "step 1/2: setWeight 20"},
+		"an old ReplicaSet waiting does not make an update healthy": {healthyFacts(updating, func(f *statusFacts) { f.counts.waiting = 4 }),
+			v1alpha1.RolloutPhaseProgressing, "step 1/2: setWeight 20"},
 		"promoted, new pods not all available": {healthyFacts(func(f *statusFacts) { f.newRSAvail = 3 }),
 			v1alpha1.RolloutPhaseProgressing, "step 1/2: setWeight 20"},
 		"the new ReplicaSet only planned": {healthyFacts(func(f *statusFacts) { f.created = false }),
@@ -76,6 +82,11 @@ func TestRolloutConditions(t *testing.T) {
 		"updating, paused, with every stable pod up": {healthyFacts(func(f *statusFacts) {
 			f.promoted, f.counts.updated, f.counts.available, f.pauseReason = false, 1, 5, "CanaryPauseStep"
 		}), want{"AvailableReason", "RolloutNotHealthy", "RolloutNotCompleted", "RolloutPaused"}},
+		"promoted, the old stable waiting out its scale-down delay": {healthyFacts(func(f *statusFacts) { f.counts.replicas, f.counts.available, f.counts.waiting = 8, 8, 4 }),
+			want{"AvailableReason", "RolloutHealthy", "RolloutCompleted", "RolloutResumed"}},
+		"promoted, new pods not all available, old stable waiting": {healthyFacts(func(f *statusFacts) {
+			f.counts.replicas, f.counts.available, f.counts.waiting, f.newRSAvail = 8, 7, 4, 3
+		}), want{"AvailableReason", "RolloutNotHealthy", "RolloutCompleted", "RolloutResumed"}},
 		"paused by the user": {healthyFacts(func(f *statusFacts) { f.specPaused = true }),
 			want{"AvailableReason", "RolloutHealthy", "RolloutCompleted", "RolloutPaused"}},
 		"an invalid spec is neither healthy nor completed": {healthyFacts(func(f *statusFacts) { f.blocked = "bad" }),
@@ -108,6 +119,10 @@ func TestCountReplicas(t *testing.T) {
 		r.Status = appsv1.ReplicaSetStatus{Replicas: replicas, ReadyReplicas: ready, AvailableReplicas: available}
 		return r
 	}
+	delayed := func(r *appsv1.ReplicaSet) *appsv1.ReplicaSet {
+		r.Annotations[AnnotationScaleDownDeadline] = "2030-01-01T00:00:30Z"
+		return r
+	}
 	tests := map[string]struct {
 		rss  []*appsv1.ReplicaSet
 		want replicaCounts
@@ -116,10 +131,17 @@ func TestCountReplicas(t *testing.T) {
 		"stable only":            {[]*appsv1.ReplicaSet{rs("old", 4, 4, 3)}, replicaCounts{replicas: 4, ready: 4, available: 3}},
 		"canary beside stable":   {[]*appsv1.ReplicaSet{rs("old", 4, 4, 4), rs("new", 1, 1, 0)}, replicaCounts{replicas: 5, ready: 5, available: 4, updated: 1}},
 		"a canary not yet ready": {[]*appsv1.ReplicaSet{rs("new", 2, 0, 0)}, replicaCounts{replicas: 2, updated: 2}},
+		"promoted, the old stable waiting out its delay": {[]*appsv1.ReplicaSet{delayed(rs("old", 4, 4, 4)), rs("new", 4, 4, 4)},
+			replicaCounts{replicas: 8, ready: 8, available: 8, updated: 4, waiting: 4}},
+		"an aborted canary waiting is the current template, not waiting": {[]*appsv1.ReplicaSet{rs("old", 4, 4, 4), delayed(rs("new", 1, 1, 1))},
+			replicaCounts{replicas: 5, ready: 5, available: 5, updated: 1}},
+		"an older ReplicaSet going down at once": {[]*appsv1.ReplicaSet{delayed(rs("old", 4, 4, 4)), rs("older", 1, 0, 0), rs("new", 4, 4, 4)},
+			replicaCounts{replicas: 9, ready: 8, available: 8, updated: 4, waiting: 4}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := countReplicas(tc.rss, "new"); got != tc.want {
+			waiting := func(rs *appsv1.ReplicaSet) bool { _, ok := scaleDownDeadline(rs); return ok }
+			if got := countReplicas(tc.rss, "new", waiting); got != tc.want {
 				t.Errorf("countReplicas = %+v, want %+v", got, tc.want)
 			}
 		})

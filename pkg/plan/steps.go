@@ -218,8 +218,9 @@ func int32OrDefault(v *int32, def int32) int32 {
 
 func int32p(v int32) *int32 { return &v }
 
-// metaNow is now as the API stores it: whole seconds, rounded up so that a pause is
-// never shorter than asked.
+// metaNow is now as the API stores it: whole seconds, rounded up so that a pause timed
+// from it is never shorter than asked (the controller reports the exact start it saw in
+// Input.ObservedPauses; see pauseStart).
 func (p *planner) metaNow() metav1.Time {
 	t := p.now.Truncate(time.Second)
 	if t.Before(p.now) {

@@ -5,7 +5,9 @@
 //
 // Because every decision derives from cluster state, a controller restarted at any point
 // continues the same rollout (docs/design.md invariant 5), and applying a plan whose actions
-// are already in effect changes nothing (invariant 6).
+// are already in effect changes nothing (invariant 6). The one fact from the controller's
+// memory, Input.ObservedPauses, only times a pause more exactly: without it a pause is
+// timed from status, never shorter.
 package plan
 
 import (
@@ -46,6 +48,10 @@ type Input struct {
 	// plan adopts it when it is one of the Orphans of the new hash, and otherwise takes
 	// the next hash (a collision).
 	NameTakenBy *appsv1.ReplicaSet
+	// ObservedPauses are, by reason, the exact times the controller saw the current
+	// pause conditions begin (see ObservedPause); a pause missing here is timed from its
+	// startTime in status. May be nil.
+	ObservedPauses map[v1alpha1.PauseReason]ObservedPause
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
 }

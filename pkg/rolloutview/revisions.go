@@ -9,8 +9,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
@@ -53,6 +55,13 @@ type ReplicaSet struct {
 	Ready     int32     `json:"ready"`
 	Available int32     `json:"available"`
 	Created   time.Time `json:"created"`
+	// ScaleDownAt is when the controller takes the ReplicaSet to 0 (its scale-down
+	// deadline): an old revision waiting out scaleDownDelaySeconds, or an aborted one
+	// waiting out abortScaleDownDelaySeconds. Nil when it is not waiting to go down.
+	ScaleDownAt *time.Time `json:"scaleDownAt,omitempty"`
+	// ScaleDown says it against the snapshot's time: "scales down in 25s", or "scaling
+	// down" once the deadline passed; "" when it is not waiting or the snapshot has no time.
+	ScaleDown string `json:"scaleDown,omitempty"`
 }
 
 // Pod is one pod's state.
@@ -83,7 +92,7 @@ func revisions(s *Snapshot) ([]Revision, []AnalysisRun) {
 	claimed := map[string]bool{}
 	var out []Revision
 	for _, rs := range newestFirst(s.ReplicaSets) {
-		r := newRevision(s.Rollout, rs)
+		r := newRevision(s.Rollout, rs, s.Now)
 		for _, pod := range s.Pods {
 			if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == rs.UID {
 				r.Pods = append(r.Pods, newPod(pod))
@@ -108,7 +117,7 @@ func revisions(s *Snapshot) ([]Revision, []AnalysisRun) {
 	return out, rest
 }
 
-func newRevision(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) Revision {
+func newRevision(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet, now time.Time) Revision {
 	hash := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
 	r := Revision{
 		Number: revision(rs), Hash: hash, Role: roleOf(ro, hash), Images: images(rs.Spec.Template.Spec),
@@ -121,7 +130,54 @@ func newRevision(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) Revision {
 		r.Services = servicesOf(ro, hash)
 	}
 	r.Roles = treeRoles(ro, r)
+	if at, ok := scaleDownAt(ro, rs); ok {
+		r.ReplicaSet.ScaleDownAt = &at
+		r.ReplicaSet.ScaleDown = scaleDownText(at, now)
+	}
 	return r
+}
+
+// scaleDownAt is when rs goes down: its scale-down deadline, while it still asks for
+// pods and is not the revision being rolled out (whose deadline the controller removes),
+// unless that one was aborted.
+func scaleDownAt(ro *v1alpha1.Rollout, rs *appsv1.ReplicaSet) (time.Time, bool) {
+	v, ok := rs.Annotations[plan.AnnotationScaleDownDeadline]
+	if !ok || desired(rs.Spec.Replicas) == 0 {
+		return time.Time{}, false
+	}
+	if rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey] == ro.Status.CurrentPodHash && !ro.Status.Abort {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+// scaleDownText is "scales down in 25s" (whole seconds, rounded up) before at, "scaling
+// down" from at on; "" without a time to say it against.
+func scaleDownText(at, now time.Time) string {
+	if now.IsZero() {
+		return ""
+	}
+	left := at.Sub(now)
+	if left <= 0 {
+		return "scaling down"
+	}
+	return "scales down in " + duration.HumanDuration((left + time.Second - 1).Truncate(time.Second))
+}
+
+// ScaleDowns say which ReplicaSets wait to go down, and when: "web-6f7d (revision 1)
+// scales down in 25s".
+func (v View) ScaleDowns() []string {
+	var out []string
+	for _, r := range v.Revisions {
+		if rs := r.ReplicaSet; rs.ScaleDown != "" {
+			out = append(out, fmt.Sprintf("%s (revision %d) %s", rs.Name, r.Number, rs.ScaleDown))
+		}
+	}
+	return out
 }
 
 // roleOf is a revision's place: stable, the one rolled out (canary, or new for

@@ -3,6 +3,7 @@ package rolloutview
 import (
 	"sort"
 	"strconv"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,12 +22,15 @@ type Snapshot struct {
 	AnalysisRuns []*v1alpha1.AnalysisRun
 	// Events are the Kubernetes Events about the Rollout; the plugin reads none.
 	Events []*corev1.Event
+	// Now is when the snapshot was read: countdowns (a ReplicaSet's scale-down) are
+	// said against it. The zero time leaves them unsaid (the times stay in the view).
+	Now time.Time
 }
 
 // Owned keeps only the objects the Rollout controls: its ReplicaSets, their pods, its
 // AnalysisRuns (for a caller that listed a whole namespace); Events are kept as given.
 func (s *Snapshot) Owned() *Snapshot {
-	out := &Snapshot{Rollout: s.Rollout, Events: s.Events}
+	out := &Snapshot{Rollout: s.Rollout, Events: s.Events, Now: s.Now}
 	uid := s.Rollout.UID
 	rsUIDs := map[string]bool{}
 	for _, rs := range s.ReplicaSets {

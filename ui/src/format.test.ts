@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, ago, statusLine, stepText, weightText } from './format';
+import { actionsFor, ago, scaleDownText, statusLine, stepText, weightText } from './format';
 import { rollout } from './testdata';
 
 describe('stepText', () => {
@@ -33,6 +33,17 @@ describe('ago', () => {
     expect(ago('2026-01-01T11:00:00Z', now)).toBe('1h ago');
     expect(ago('2025-12-30T12:00:00Z', now)).toBe('2d ago');
     expect(ago(undefined, now)).toBe('');
+  });
+});
+
+describe('scaleDownText', () => {
+  const now = new Date('2026-01-01T12:00:00Z');
+  it('counts down to the scale-down of an old revision', () => {
+    expect(scaleDownText('2026-01-01T12:00:25Z', now)).toBe('scales down in 25s');
+    expect(scaleDownText('2026-01-01T12:00:25Z', new Date('2026-01-01T11:59:59.600Z'))).toBe('scales down in 26s');
+    expect(scaleDownText('2026-01-01T12:10:00Z', now)).toBe('scales down in 10m');
+    expect(scaleDownText('2026-01-01T11:59:59Z', now)).toBe('scaling down');
+    expect(scaleDownText(undefined, now)).toBe('');
   });
 });
 

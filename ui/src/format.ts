@@ -61,6 +61,17 @@ export function ago(iso: string | undefined, now: Date): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+// scaleDownText counts down to an old revision's scale-down: "scales down in 25s",
+// "scaling down" once the time passed, "" without one (as `kubectl serin get` says it).
+export function scaleDownText(iso: string | undefined, now: Date): string {
+  if (!iso) return '';
+  const s = Math.ceil((new Date(iso).getTime() - now.getTime()) / 1000);
+  if (s <= 0) return 'scaling down';
+  if (s < 120) return `scales down in ${s}s`;
+  if (s < 3 * 3600) return `scales down in ${Math.floor(s / 60)}m`;
+  return `scales down in ${Math.floor(s / 3600)}h`;
+}
+
 // actionsFor is which actions make sense now; the server decides in the end.
 export function actionsFor(r: RolloutView): Set<string> {
   const a = new Set<string>(['restart']);

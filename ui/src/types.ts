@@ -68,6 +68,9 @@ export interface RevisionView {
   desired: number;
   ready: number;
   available: number;
+  // When the controller takes this old revision to 0 (RFC 3339), while it waits out its
+  // scale-down delay; absent otherwise.
+  scaleDownAt?: string;
   pods: PodView[];
 }
 

@@ -126,9 +126,12 @@ func renderTree(b *strings.Builder, v rolloutview.View, now time.Time, st Style)
 		if children > 0 {
 			rsBranch, rsIndent = "├─", "│  "
 		}
+		info := fmt.Sprintf("desired %d, ready %d, available %d", rs.Desired, rs.Ready, rs.Available)
+		if rs.ScaleDown != "" {
+			info += ", " + rs.ScaleDown
+		}
 		rows = append(rows, row{
-			tree: indent + rsBranch + " " + rs.Name, kind: "ReplicaSet", status: rsStatus(rs), age: age(rs.Created, now),
-			info: fmt.Sprintf("desired %d, ready %d, available %d", rs.Desired, rs.Ready, rs.Available),
+			tree: indent + rsBranch + " " + rs.Name, kind: "ReplicaSet", status: rsStatus(rs), age: age(rs.Created, now), info: info,
 		})
 		for j, pod := range rev.Pods {
 			pb := "├─"

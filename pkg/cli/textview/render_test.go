@@ -28,6 +28,9 @@ func TestRenderGolden(t *testing.T) {
 		"bluegreen-paused":   {viewtest.BlueGreenPaused(), Style{}},
 		"bluegreen-switched": {viewtest.BlueGreenSwitched(), Style{}},
 		"bluegreen-stable":   {viewtest.BlueGreenStable(), Style{}},
+		// Promoted and Healthy while the old revision waits out scaleDownDelaySeconds.
+		"canary-promoted-scaling-down":    {viewtest.CanaryPromotedScalingDown(), Style{}},
+		"bluegreen-promoted-scaling-down": {viewtest.BlueGreenPromotedScalingDown(), Style{}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -76,6 +76,8 @@ type Controller struct {
 	// lastWrite is when each Rollout's status was last written (see coalesce).
 	lastWriteMu sync.Mutex
 	lastWrite   map[cache.ObjectName]time.Time
+	// pauses are the exact times this controller saw pauses begin (see pauseClock).
+	pauses *pauseClock
 }
 
 // New builds the controller on the informers' caches.
@@ -108,6 +110,7 @@ func New(cfg Config) (*Controller, error) {
 		inf:          inf,
 		expect:       newExpectations(),
 		lastWrite:    map[cache.ObjectName]time.Time{},
+		pauses:       newPauseClock(),
 	}
 	if inf.ClusterAnalysisTemplates != nil {
 		c.clusterTemplates = serinlisters.NewClusterAnalysisTemplateLister(inf.ClusterAnalysisTemplates.GetIndexer())

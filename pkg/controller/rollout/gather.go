@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
@@ -17,7 +18,7 @@ import (
 // (nil without trafficRouting) the apply step uses. The objects in the Input are the
 // caches' own: the plan only reads them.
 func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Router, error) {
-	in := plan.Input{Rollout: ro, Now: c.clock.Now()}
+	in := plan.Input{Rollout: ro, Now: c.clock.Now(), ObservedPauses: c.pauses.of(cache.MetaObjectToName(ro))}
 
 	rss, err := c.ownedReplicaSets(ro)
 	if err != nil {

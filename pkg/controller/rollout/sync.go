@@ -24,6 +24,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		c.lastWriteMu.Lock()
 		delete(c.lastWrite, key)
 		c.lastWriteMu.Unlock()
+		c.pauses.forget(key)
 		c.metrics.DeleteRollout(key.Namespace, key.Name)
 		return nil
 	}
@@ -72,6 +73,7 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 	}
 	if wrote {
 		c.written(key)
+		c.pauses.written(key, cached.Status.PauseConditions, p.Status.PauseConditions, c.clock.Now())
 	}
 	// Events only once the status that goes with them is stored: a sync that conflicts
 	// is planned again, and would record them twice.

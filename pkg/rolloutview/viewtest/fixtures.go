@@ -198,3 +198,33 @@ func BlueGreenStable() *rolloutview.Snapshot {
 	return &rolloutview.Snapshot{Rollout: ro, ReplicaSets: []*appsv1.ReplicaSet{old, current},
 		Pods: Pods(current, 2, 3*time.Minute), AnalysisRuns: []*v1alpha1.AnalysisRun{post}}
 }
+
+// CanaryPromotedScalingDown: revision 2 (bbb) promoted, stable and fully available, the
+// rollout Healthy; revision 1 (aaa) still runs its 4 pods, waiting out
+// scaleDownDelaySeconds until 25s after Now. The snapshot was read at Now.
+func CanaryPromotedScalingDown() *rolloutview.Snapshot {
+	ro := Rollout(v1alpha1.RolloutPhaseHealthy, 3)
+	ro.Status.Message, ro.Status.StableRS = "", "bbb"
+	ro.Status.Replicas, ro.Status.UpdatedReplicas, ro.Status.ReadyReplicas, ro.Status.AvailableReplicas = 8, 4, 8, 8
+	ro.Status.Canary.Weights = &v1alpha1.TrafficWeights{Stable: v1alpha1.WeightDestination{Weight: 100}}
+	old := ReplicaSet("aaa", "nginx:1.27", "1", 4, time.Hour)
+	old.Annotations[plan.AnnotationScaleDownDeadline] = Now.Add(25 * time.Second).Format(time.RFC3339)
+	current := ReplicaSet("bbb", "nginx:1.28", "2", 4, 3*time.Minute)
+	return &rolloutview.Snapshot{Rollout: ro, ReplicaSets: []*appsv1.ReplicaSet{old, current},
+		Pods: append(Pods(old, 4, time.Hour), Pods(current, 4, 3*time.Minute)...), Now: Now}
+}
+
+// BlueGreenPromotedScalingDown: revision 2 stable, active and preview, the rollout
+// Healthy; revision 1 still runs its 2 pods until 25s after Now (scaleDownDelaySeconds).
+func BlueGreenPromotedScalingDown() *rolloutview.Snapshot {
+	s := BlueGreenStable()
+	old := s.ReplicaSets[0]
+	old.Spec.Replicas = i32(2)
+	old.Status = appsv1.ReplicaSetStatus{Replicas: 2, ReadyReplicas: 2, AvailableReplicas: 2}
+	old.Annotations[plan.AnnotationScaleDownDeadline] = Now.Add(25 * time.Second).Format(time.RFC3339)
+	st := &s.Rollout.Status
+	st.Replicas, st.ReadyReplicas, st.AvailableReplicas = 4, 4, 4
+	s.Pods = append(s.Pods, Pods(old, 2, time.Hour)...)
+	s.Now = Now
+	return s
+}

@@ -1,4 +1,4 @@
-import { ago, statusLine, stepText, weightText } from '../format';
+import { ago, scaleDownText, statusLine, stepText, weightText } from '../format';
 import type { RolloutView, Session } from '../types';
 import { ActionBar } from './ActionBar';
 import { MetricChart } from './MetricChart';
@@ -83,7 +83,15 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
                 ))}
               </h3>
               <p className="rs">ReplicaSet {rev.replicaSet} · {rev.images.join(', ')}</p>
-              <p>{rev.available} available of {rev.desired}</p>
+              <p>
+                {rev.available} available of {rev.desired}
+                {rev.scaleDownAt && (
+                  <>
+                    {' · '}
+                    <time dateTime={rev.scaleDownAt} data-testid="scale-down">{scaleDownText(rev.scaleDownAt, now)}</time>
+                  </>
+                )}
+              </p>
               <ul className="pods" aria-label={`Pods of revision ${rev.revision}`}>
                 {rev.pods.map((p) => (
                   <li key={p.name} className={p.ready ? 'ready' : 'not-ready'} title={`${p.name}: ${p.phase}`}>
