@@ -16,7 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
@@ -28,7 +27,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/leaderelection"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
@@ -152,6 +150,19 @@ func run(o options, log *logrus.Logger) error {
 	kubeCfg := rest.CopyConfig(cfg)
 	kubeCfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
 	kubeCfg.ContentType = "application/vnd.kubernetes.protobuf"
+	// plain renews the Lease and records events; the controllers write through kube and
+	// serin, which the write fence guards when electing (see controller.Fence).
+	plain, err := kubernetes.NewForConfig(kubeCfg)
+	if err != nil {
+		return err
+	}
+	var fence *controller.Fence
+	if o.leaderElect {
+		fence = controller.NewFence(controller.FenceOptions{Bound: o.renewDeadline, Log: log, OnRefuse: m.FencedWrite})
+		kubeCfg, cfg = rest.CopyConfig(kubeCfg), rest.CopyConfig(cfg)
+		kubeCfg.Wrap(fence.WrapTransport)
+		cfg.Wrap(fence.WrapTransport)
+	}
 	kube, err := kubernetes.NewForConfig(kubeCfg)
 	if err != nil {
 		return err
@@ -197,8 +208,10 @@ func run(o options, log *logrus.Logger) error {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(serinscheme.AddToScheme(scheme))
 	// Not tied to ctx: the workers still record events while they drain after SIGTERM.
+	// Events are not fenced: they change no state, and a refused event would only be
+	// retried by the broadcaster until the process exits.
 	broadcaster := record.NewBroadcaster()
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: plain.CoreV1().Events("")})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component})
 
@@ -250,94 +263,7 @@ func run(o options, log *logrus.Logger) error {
 	// readiness tied to leading, a surge update of the Deployment would never finish (the
 	// new pod cannot lead while the old one holds the Lease).
 	ready.Store(true)
-	return runElected(ctx, o, log, kube, watchdog, reconcile)
-}
-
-// runElected runs reconcile while holding the Lease. On SIGTERM the workers finish
-// their syncs first, then the Lease is released (ReleaseOnCancel) so another replica
-// takes over at once; a lost Lease stops the workers and fails the process.
-func runElected(ctx context.Context, o options, log *logrus.Logger, kube kubernetes.Interface,
-	watchdog *leaderelection.HealthzAdaptor, reconcile func(context.Context) error) error {
-	host, _ := os.Hostname()
-	id := host + "_" + uuid.NewString()
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, o.leaderElectNS, component,
-		kube.CoreV1(), kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: id})
-	if err != nil {
-		return err
-	}
-	workCtx, stopWork := context.WithCancel(ctx)
-	defer stopWork()
-	started, drained := make(chan struct{}), make(chan struct{})
-	var runErr error
-	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
-		LeaseDuration:   o.leaseDuration,
-		RenewDeadline:   o.renewDeadline,
-		RetryPeriod:     o.retryPeriod,
-		ReleaseOnCancel: true,
-		Name:            component,
-		WatchDog:        watchdog,
-		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(leading context.Context) {
-				close(started)
-				defer close(drained)
-				log.WithField("identity", id).Info("leading")
-				runCtx, cancel := context.WithCancel(workCtx)
-				defer cancel()
-				stopOnLoss := context.AfterFunc(leading, cancel)
-				defer stopOnLoss()
-				runErr = reconcile(runCtx)
-			},
-			OnStoppedLeading: func() {
-				log.WithField("identity", id).Info("not leading")
-				stopWork()
-			},
-			OnNewLeader: func(leader string) {
-				if leader != id {
-					log.WithField("leader", leader).Info("another replica leads")
-				}
-			},
-		},
-	})
-	if err != nil {
-		return err
-	}
-	electCtx, stopElection := context.WithCancel(context.Background())
-	defer stopElection()
-	elected := make(chan struct{})
-	go func() {
-		defer close(elected)
-		le.Run(electCtx)
-	}()
-
-	waitDrained := func() {
-		select {
-		case <-started:
-		default:
-			return
-		}
-		select {
-		case <-drained:
-		case <-time.After(drainTimeout):
-			log.Warn("workers did not finish in time; releasing the Lease anyway")
-		}
-	}
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-		stopWork()
-		waitDrained()
-		stopElection()
-		<-elected
-		return runErr
-	case <-elected:
-		stopWork()
-		waitDrained()
-		if ctx.Err() != nil {
-			return runErr
-		}
-		return errors.Join(errors.New("lost the leader-election Lease"), runErr)
-	}
+	return runElected(ctx, o, log, plain, fence, watchdog, reconcile)
 }
 
 func restConfig(kubeconfig string) (*rest.Config, error) {

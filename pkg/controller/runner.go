@@ -1,6 +1,7 @@
 // Package controller is the worker loop every Serin controller shares (the Runner), and
 // the controllers themselves in sub-packages: rollout (Rollouts) and analysisrun
-// (AnalysisRuns).
+// (AnalysisRuns). The write fence (Fence) keeps a replica that may have lost the Lease
+// from writing.
 //
 // A controller only registers its event handlers, which enqueue keys, and syncs one key
 // at a time (Syncer). The Runner owns the rest: the rate-limited workqueue, waiting for
@@ -169,6 +170,10 @@ func (r *Runner) processNextItem(ctx context.Context) bool {
 	case conflict:
 		// The cache was behind: expected now and then, retried from fresh caches.
 		log.WithError(err).Debug("conflict; retrying")
+		r.queue.AddRateLimited(key)
+	case errors.Is(err, ErrFenced):
+		// The fence logged it once and is stopping the workers.
+		log.WithError(err).Debug("write fenced")
 		r.queue.AddRateLimited(key)
 	default:
 		log.WithError(err).Error("sync failed; retrying")

@@ -1,7 +1,8 @@
 // Package metrics is what the controller exposes to Prometheus on --metrics-addr: how
 // long reconciles take and how often they fail (Rollouts and AnalysisRuns, recorded by the
 // controller runner in pkg/controller), one set of gauges per Rollout (strategy, phase,
-// canary weight), and the requests the Kubernetes client makes.
+// canary weight), the requests the Kubernetes client makes, and the writes the write
+// fence refused.
 package metrics
 
 import (
@@ -36,6 +37,7 @@ type Metrics struct {
 	rolloutPhase      *prometheus.GaugeVec
 	canaryWeight      *prometheus.GaugeVec
 	clientRequests    *prometheus.CounterVec
+	fencedWrites      prometheus.Counter
 }
 
 // New makes the collectors and registers them, with the Go and process collectors.
@@ -76,6 +78,10 @@ func New() *Metrics {
 			Name: "serin_client_requests_total",
 			Help: "Requests the controller made to the Kubernetes API, by status code, method and host.",
 		}, []string{"code", "method", "host"}),
+		fencedWrites: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "serin_fenced_writes_total",
+			Help: "Writes the write fence refused because the leader-election Lease was not renewed within the renew deadline.",
+		}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -83,7 +89,7 @@ func New() *Metrics {
 		m.reconcileDuration, m.reconcileErrors,
 		m.runDuration, m.runErrors,
 		m.rolloutInfo, m.rolloutPhase, m.canaryWeight,
-		m.clientRequests,
+		m.clientRequests, m.fencedWrites,
 	)
 	return m
 }
@@ -114,6 +120,9 @@ func observe(duration prometheus.Histogram, errors prometheus.Counter, d time.Du
 		errors.Inc()
 	}
 }
+
+// FencedWrite counts one write refused by the write fence (controller.Fence).
+func (m *Metrics) FencedWrite() { m.fencedWrites.Inc() }
 
 // SetRollout sets the gauges of ro from its spec and status.
 func (m *Metrics) SetRollout(ro *v1alpha1.Rollout) {

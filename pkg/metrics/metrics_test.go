@@ -57,6 +57,8 @@ func TestReconcileAndClientMetricsAreServed(t *testing.T) {
 	m.ObserveReconcile(10*time.Millisecond, true)
 	m.ObserveAnalysisRunReconcile(time.Second, true)
 	requestResult{m}.Increment(context.Background(), "200", "patch", "127.0.0.1:6443")
+	m.FencedWrite()
+	m.FencedWrite()
 
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
@@ -72,6 +74,7 @@ func TestReconcileAndClientMetricsAreServed(t *testing.T) {
 		"serin_analysisrun_reconcile_duration_seconds_count 1",
 		"serin_analysisrun_reconcile_errors_total 1",
 		`serin_client_requests_total{code="200",host="127.0.0.1:6443",method="PATCH"} 1`,
+		"serin_fenced_writes_total 2",
 		"go_goroutines",
 	} {
 		if !strings.Contains(string(body), want) {

@@ -133,8 +133,9 @@ func (c *Controller) scaleReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, 
 	if err == nil && cur.Spec.Replicas != nil && *cur.Spec.Replicas == s.Replicas {
 		return nil
 	}
+	// The scale carries the cached resourceVersion: decided from a stale cache, it conflicts.
 	patch := map[string]any{"spec": map[string]any{"replicas": s.Replicas}}
-	return c.patchReplicaSet(ctx, ro, s.Name, cur, patch)
+	return c.patchReplicaSet(ctx, ro, s.Name, cur, withResourceVersion(patch, cur))
 }
 
 func (c *Controller) annotateReplicaSet(ctx context.Context, ro *v1alpha1.Rollout, a *plan.AnnotateReplicaSet) error {
@@ -192,7 +193,8 @@ func (c *Controller) deleteReplicaSet(ctx context.Context, ro *v1alpha1.Rollout,
 
 // setSelector sets rollouts-pod-template-hash=hash in a Service's selector ("" removes
 // it), leaving the rest of the selector as the user wrote it. Removing the hash from a
-// Service that is gone is no error: there is nothing to restore.
+// Service that is gone is no error: there is nothing to restore. The patch carries the
+// cached resourceVersion: decided from a stale cache, it conflicts.
 func (c *Controller) setSelector(ctx context.Context, ro *v1alpha1.Rollout, service, hash string) error {
 	cur, err := c.services.Services(ro.Namespace).Get(service)
 	if err == nil {
@@ -205,9 +207,9 @@ func (c *Controller) setSelector(ctx context.Context, ro *v1alpha1.Rollout, serv
 	if hash == "" {
 		value = nil
 	}
-	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"selector": map[string]any{
+	patch, err := json.Marshal(withResourceVersion(map[string]any{"spec": map[string]any{"selector": map[string]any{
 		v1alpha1.DefaultRolloutUniqueLabelKey: value,
-	}}})
+	}}}, cur))
 	if err != nil {
 		return err
 	}
@@ -294,6 +296,25 @@ func (c *Controller) setPodMetadata(ctx context.Context, ro *v1alpha1.Rollout, m
 	}
 	c.expect.wrote(keyOf(ro), objectRef{kindPod, m.Pod}, cur.ResourceVersion, out.ResourceVersion, c.clock.Now())
 	return nil
+}
+
+// withResourceVersion adds cur's resourceVersion to a merge patch, which the API server
+// then takes as a precondition: the patch fails with a Conflict when the object changed
+// since the cache saw it, and the Rollout is planned again from fresher caches (the
+// Runner retries conflicts). Traffic writes carry it, so that a replica acting on a stale
+// cache (one that slept past its Lease, whatever the write fence let through) cannot
+// undo what the current leader did. Nothing is added when the cache does not show the
+// object (cur nil, or a nil pointer of a concrete type) or shows no resourceVersion.
+func withResourceVersion[T interface {
+	comparable
+	GetResourceVersion() string
+}](patch map[string]any, cur T) map[string]any {
+	var none T
+	if cur == none || cur.GetResourceVersion() == "" {
+		return patch
+	}
+	patch["metadata"] = map[string]any{"resourceVersion": cur.GetResourceVersion()}
+	return patch
 }
 
 // annotationsInEffect reports whether have already has every value of want (and none

@@ -207,6 +207,9 @@ func (r *Router) setOne(ctx context.Context, ro *v1alpha1.Rollout, stableName st
 	if !changed(existing, updated) {
 		return nil
 	}
+	// updated carries the lister's resourceVersion: decided from a stale cache (say, by a
+	// replica that slept past its Lease), the update conflicts instead of undoing what
+	// the current leader wrote, and the Rollout is planned again.
 	if _, err := ingresses.Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
 		return fmt.Errorf("update canary Ingress %s: %w", desired.Name, err)
 	}
