@@ -3,18 +3,12 @@
 package canary
 
 import (
-	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/test/e2e/framework"
@@ -30,8 +24,8 @@ func TestHealthyBeforeTheOldReplicaSetScalesDown(t *testing.T) {
 	healthy(e)
 	waitReplicas(e, map[string]int32{"web:1": 4})
 	oldRS := "web-" + hashOf(e, "web:1")
-	ros := watchTimes(e, framework.Rollouts, "metadata.name=web")
-	rss := watchTimes(e, framework.ReplicaSets, "metadata.name="+oldRS)
+	ros := record(e, framework.Rollouts, "", "metadata.name=web")
+	rss := record(e, framework.ReplicaSets, "", "metadata.name="+oldRS)
 
 	setImage(e, "web:2")
 	waitRollout(e, "Healthy on web:2", func(ro *v1alpha1.Rollout) bool {
@@ -73,7 +67,7 @@ func TestTimedPauseLastsWhatItSays(t *testing.T) {
 	e := framework.NewEnv(t)
 	e.Given().Apply(app("web:1", "      - setWeight: 50\n      - pause: {duration: 2s}\n", "      scaleDownDelaySeconds: 1\n"))
 	healthy(e)
-	ros := watchTimes(e, framework.Rollouts, "metadata.name=web")
+	ros := record(e, framework.Rollouts, "", "metadata.name=web")
 	setImage(e, "web:2")
 	healthy(e)
 	ros.stop(t)
@@ -99,94 +93,6 @@ func TestTimedPauseLastsWhatItSays(t *testing.T) {
 	if lasted < 2*time.Second || lasted > 2500*time.Millisecond {
 		t.Errorf("the 2s pause lasted %s, want between 2.0 and 2.5s", lasted)
 	}
-}
-
-// timedWatch records the watch events of a resource with the time each arrived, from
-// the moment it starts.
-type timedWatch struct {
-	mu     sync.Mutex
-	events []timedEvent
-	err    error
-	cancel context.CancelFunc
-	done   sync.WaitGroup
-}
-
-type timedEvent struct {
-	at  time.Time
-	obj *unstructured.Unstructured
-}
-
-func watchTimes(e *framework.Env, gvr schema.GroupVersionResource, fields string) *timedWatch {
-	e.T.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &timedWatch{cancel: cancel}
-	e.T.Cleanup(func() { cancel(); w.done.Wait() })
-	ri := e.F.Dynamic.Resource(gvr).Namespace(e.Namespace)
-	list, err := ri.List(ctx, metav1.ListOptions{FieldSelector: fields})
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	wi, err := ri.Watch(ctx, metav1.ListOptions{FieldSelector: fields, ResourceVersion: list.GetResourceVersion()})
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	w.done.Add(1)
-	go func() {
-		defer w.done.Done()
-		defer wi.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-wi.ResultChan():
-				at := time.Now()
-				w.mu.Lock()
-				o, isObj := ev.Object.(*unstructured.Unstructured)
-				switch {
-				case !ok:
-					if ctx.Err() == nil {
-						w.err = fmt.Errorf("the %s watch ended before the test stopped it", gvr.Resource)
-					}
-				case ev.Type == watch.Error || !isObj:
-					w.err = fmt.Errorf("%s watch: %v", gvr.Resource, ev.Object)
-				case ev.Type != watch.Deleted:
-					w.events = append(w.events, timedEvent{at: at, obj: o})
-				}
-				w.mu.Unlock()
-				if !ok || ev.Type == watch.Error {
-					return
-				}
-			}
-		}
-	}()
-	return w
-}
-
-// stop ends the watch; one that ended early fails the test, its record being incomplete.
-func (w *timedWatch) stop(t *testing.T) {
-	t.Helper()
-	w.cancel()
-	w.done.Wait()
-	if w.err != nil {
-		t.Error(w.err)
-	}
-}
-
-// first is the arrival time of the first event whose object satisfies cond.
-func (w *timedWatch) first(cond func(*unstructured.Unstructured) bool) (time.Time, bool) {
-	return w.firstAfter(time.Time{}, cond)
-}
-
-// firstAfter is first, among the events that arrived after t.
-func (w *timedWatch) firstAfter(t time.Time, cond func(*unstructured.Unstructured) bool) (time.Time, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, ev := range w.events {
-		if ev.at.After(t) && cond(ev.obj) {
-			return ev.at, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func toRollout(t *testing.T, o *unstructured.Unstructured) *v1alpha1.Rollout {

@@ -366,7 +366,8 @@ type recorder struct {
 	mu      sync.Mutex
 	initial []unstructured.Unstructured
 	events  []watch.Event
-	err     error // the watch ended or failed before stop
+	arrived []time.Time // when each event reached the test
+	err     error       // the watch ended or failed before stop
 	cancel  context.CancelFunc
 	done    sync.WaitGroup
 }
@@ -397,6 +398,7 @@ func record(e *framework.Env, gvr schema.GroupVersionResource, labels, fields st
 			case <-ctx.Done():
 				return
 			case ev, ok := <-wi.ResultChan():
+				at := time.Now()
 				r.mu.Lock()
 				switch {
 				case !ok:
@@ -407,6 +409,7 @@ func record(e *framework.Env, gvr schema.GroupVersionResource, labels, fields st
 					r.err = fmt.Errorf("%s watch: %v", gvr.Resource, ev.Object)
 				default:
 					r.events = append(r.events, ev)
+					r.arrived = append(r.arrived, at)
 				}
 				r.mu.Unlock()
 				if !ok || ev.Type == watch.Error {
@@ -426,6 +429,24 @@ func (r *recorder) stop(t *testing.T) {
 	if r.err != nil {
 		t.Error(r.err)
 	}
+}
+
+// firstAfter is the time the first change that arrived after t and whose object
+// satisfies cond reached the test (deletions included as the object deleted).
+func (r *recorder) firstAfter(t time.Time, cond func(*unstructured.Unstructured) bool) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, ev := range r.events {
+		if o, ok := ev.Object.(*unstructured.Unstructured); ok && r.arrived[i].After(t) && cond(o) {
+			return r.arrived[i], true
+		}
+	}
+	return time.Time{}, false
+}
+
+// first is firstAfter from the start of the record.
+func (r *recorder) first(cond func(*unstructured.Unstructured) bool) (time.Time, bool) {
+	return r.firstAfter(time.Time{}, cond)
 }
 
 // replay calls visit with the recorded objects by name after the list and after each
