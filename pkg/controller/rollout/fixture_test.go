@@ -252,6 +252,18 @@ func (f *fixture) rollout(name string) *v1alpha1.Rollout {
 	return ro
 }
 
+// setImage gives Rollout name a new template image (a new generation, as the API server
+// would) and refreshes the caches.
+func (f *fixture) setImage(name, image string) {
+	f.t.Helper()
+	cur := f.rollout(name)
+	cur.Spec.Template.Spec.Containers[0].Image = image
+	cur.Generation++
+	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
+	must(f.t, err)
+	f.refresh()
+}
+
 func (f *fixture) replicaSet(name string) *appsv1.ReplicaSet {
 	f.t.Helper()
 	rs, err := f.kube.AppsV1().ReplicaSets(ns).Get(context.Background(), name, metav1.GetOptions{})

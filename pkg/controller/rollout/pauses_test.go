@@ -1,7 +1,6 @@
 package rollout
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -89,12 +88,7 @@ func TestSyncTimesAPauseFromWhenItBegan(t *testing.T) {
 			f := newFixture(t, basicObjects(ro))
 			f.settle("web")
 			f.clock.Step(300 * time.Millisecond)
-			cur := f.rollout("web")
-			cur.Spec.Template.Spec.Containers[0].Image = "img:v2"
-			cur.Generation++
-			_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
-			must(t, err)
-			f.refresh()
+			f.setImage("web", "img:v2")
 			f.settle("web")
 			began := f.clock.Now()
 			if p := f.rollout("web").Status.PauseConditions; len(p) != 1 || !p[0].StartTime.Time.Equal(f0().Add(time.Hour+time.Second)) {

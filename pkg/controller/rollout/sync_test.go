@@ -196,11 +196,7 @@ func TestSyncTrafficFailureEvent(t *testing.T) {
 	ro := testRollout("web", withNginx(), withFinalizer(), withSteps(setWeight(20), pause()))
 	f := newFixture(t, basicObjects(ro))
 	f.settle("web")
-	cur := f.rollout("web")
-	cur.Spec.Template.Spec.Containers[0].Image = "img:v2"
-	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
-	must(t, err)
-	f.refresh()
+	f.setImage("web", "img:v2")
 	f.events()
 	f.router.err = fmt.Errorf("ingress trouble")
 
@@ -325,12 +321,7 @@ func TestSyncCanaryWithNginxToFirstPause(t *testing.T) {
 	stable := f.rollout("web").Status.StableRS
 
 	// A new image.
-	cur := f.rollout("web")
-	cur.Spec.Template.Spec.Containers[0].Image = "img:v2"
-	cur.Generation++
-	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), cur, metav1.UpdateOptions{})
-	must(t, err)
-	f.refresh()
+	f.setImage("web", "img:v2")
 	writes := f.settle("web")
 	total := 0
 	for i, w := range writes {
