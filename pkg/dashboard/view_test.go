@@ -78,7 +78,7 @@ func TestStepsAndWeights(t *testing.T) {
 		wantRoute  bool
 	}{
 		"healthy, nothing in flight": {testRollout(atStep(6, v1alpha1.RolloutPhaseHealthy), func(ro *v1alpha1.Rollout) { ro.Status.CurrentPodHash = "h1" }),
-			"dddddd", 0, nil, false},
+			"dddddd", 100, nil, false}, // the stable revision carries all traffic
 		"paused at the first pause": {testRollout(atStep(1, v1alpha1.RolloutPhasePaused), pausedAtStep, weight(20)),
 			"dc....", 20, ptr.To[int32](20), false},
 		"timed pause after 50": {testRollout(atStep(3, v1alpha1.RolloutPhasePaused), weight(50)),

@@ -185,6 +185,10 @@ func weights(ro *v1alpha1.Rollout) (set, actual *int32) {
 	switch {
 	case st.Abort:
 	case st.StableRS != "" && st.StableRS == st.CurrentPodHash: // nothing in flight
+		if st.Canary.Weights == nil {
+			return &maxW, nil
+		}
+		return &maxW, &maxW
 	case st.CurrentStepIndex == nil:
 	default:
 		w = plan.SetWeightAt(c.Steps, *st.CurrentStepIndex, maxW)

@@ -22,11 +22,13 @@ type View struct {
 	Strategy string `json:"strategy"` // Canary, BlueGreen
 	// Step is "n/m" (n the step running, 1-based; m the number of steps) for a canary.
 	Step string `json:"step,omitempty"`
-	// SetWeight is the canary's traffic weight the steps ask for now: that of the last
-	// setWeight step reached, 0 before any, with nothing in flight and after an abort,
-	// the maximum weight once every step has run. ActualWeight is the one the controller
-	// reports as routed (status.canary.weights). Both nil for a blue-green rollout;
-	// ActualWeight nil too until the controller reported one.
+	// SetWeight is the share of traffic the steps give the revision being rolled out:
+	// that of the last setWeight step reached, 0 before any and after an abort, the
+	// maximum weight once every step has run. ActualWeight is the one the controller
+	// reports as routed (status.canary.weights). With nothing in flight (the template's
+	// revision is stable) both are the maximum weight, as Argo Rollouts shows them: that
+	// revision carries all traffic, through the stable Service. Both nil for a
+	// blue-green rollout; ActualWeight nil until the controller reported one.
 	SetWeight    *int32 `json:"setWeight,omitempty"`
 	ActualWeight *int32 `json:"actualWeight,omitempty"`
 	// Images are the template's, those the rollout is heading to.

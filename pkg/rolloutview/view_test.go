@@ -58,10 +58,15 @@ func TestWeights(t *testing.T) {
 			ro.Status.CurrentStepIndex = ptr.To[int32](3)
 			ro.Spec.Strategy.Canary.TrafficRouting.MaxTrafficWeight = ptr.To[int32](50)
 		}, "3/3", ptr.To[int32](50), ptr.To[int32](20)},
-		"nothing in flight": {func(ro *v1alpha1.Rollout) {
+		"nothing in flight: the stable revision carries all traffic": {func(ro *v1alpha1.Rollout) {
 			ro.Status.StableRS, ro.Status.CurrentStepIndex = "bbb", ptr.To[int32](3)
 			ro.Status.Canary.Weights.Canary.Weight = 0
-		}, "3/3", ptr.To[int32](0), ptr.To[int32](0)},
+		}, "3/3", ptr.To[int32](100), ptr.To[int32](100)},
+		"nothing in flight, capped by maxTrafficWeight": {func(ro *v1alpha1.Rollout) {
+			ro.Status.StableRS, ro.Status.CurrentStepIndex = "bbb", ptr.To[int32](3)
+			ro.Spec.Strategy.Canary.TrafficRouting.MaxTrafficWeight = ptr.To[int32](50)
+			ro.Status.Canary.Weights.Canary.Weight = 0
+		}, "3/3", ptr.To[int32](50), ptr.To[int32](50)},
 		"aborted": {func(ro *v1alpha1.Rollout) {
 			ro.Status.Abort, ro.Status.Canary.Weights.Canary.Weight = true, 0
 		}, "2/3", ptr.To[int32](0), ptr.To[int32](0)},
