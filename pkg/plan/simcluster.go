@@ -35,7 +35,7 @@ type SimCluster struct {
 	podStatus map[string]*corev1.PodStatus
 	// failFast is the controller's default thresholds (Input.FailFast).
 	failFast *v1alpha1.FailFast
-	now              time.Time
+	now      time.Time
 
 	weights []int32  // every canary weight written, in order
 	evicted []string // every pod evicted, in order
