@@ -86,6 +86,12 @@ func TestCanaryThatCannotStartSaysWhyAndFailsFast(t *testing.T) {
 				ro = waitRollout(e, tc.reason, func(ro *v1alpha1.Rollout) bool { return failingSays(ro, tc.reason, tc.says) })
 				rolloutHolds(e, 4*time.Second, "the rollout is not aborted", func(ro *v1alpha1.Rollout) bool { return !ro.Status.Abort })
 			}
+			// The recorders' watches may deliver a moment after the waiters' did.
+			pods.await(t, "the pod reporting the problem", func(o *unstructured.Unstructured) bool { _, ok := tc.reported(toPod(t, o)); return ok })
+			ros.await(t, "the abort or the cause", func(o *unstructured.Unstructured) bool {
+				ro := toRollout(t, o)
+				return ro.Status.Abort == (tc.failFast != "") && failingSays(ro, tc.reason, tc.says)
+			})
 			pods.stop(t)
 			ros.stop(t)
 
@@ -155,6 +161,7 @@ func TestCrashLoopingCanaryFailsFast(t *testing.T) {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
 	waitCanaryWeight(e, "web-web-canary", 0)
+	ings.await(t, "weight 0", func(o *unstructured.Unstructured) bool { return o.GetAnnotations()[weightKey] == "0" })
 	pods.stop(t)
 	ings.stop(t)
 
@@ -247,4 +254,38 @@ func toPod(t *testing.T, o *unstructured.Unstructured) *corev1.Pod {
 		t.Fatal(err)
 	}
 	return &p
+}
+
+// Blue-green: a preview whose pods crash-loop aborts the update before the active Service
+// leaves the running revision.
+func TestBlueGreenPreviewFailsFast(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	e.Given().Apply(blueGreenApp("web:1", "      autoPromotionEnabled: true\n"))
+	healthy(e)
+	e.When().Patch("rollout", "web", `{"spec":{"failFast":{"restarts":1},"template":`+failing(cluster.FailCrashLoop, "web:2")+`}}`)
+	ro := waitRollout(e, "aborted", func(ro *v1alpha1.Rollout) bool {
+		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
+	})
+	if got := selectorHash(e, "web-active"); got != hashOf(e, "web:1") {
+		t.Errorf("web-active selects %q, want revision 1 (%q)", got, hashOf(e, "web:1"))
+	}
+	for _, part := range []string{"failed fast: pod web-", "CrashLoopBackOff (restarted 1 time, last Error with exit code 1)", "spec.failFast.restarts: 1"} {
+		if !strings.Contains(ro.Status.Message, part) {
+			t.Errorf("abort message %q does not say %q", ro.Status.Message, part)
+		}
+	}
+	expectOneEvent(e, v1alpha1.ReasonPodCrashLoop)
+}
+
+// await waits, up to 10s, until the recorder holds a change that satisfies cond: its watch
+// may deliver a change a moment after another watch (a waiter's) did.
+func (r *recorder) await(t *testing.T, what string, cond func(*unstructured.Unstructured) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, ok := r.first(cond); ok {
+			return
+		}
+	}
+	t.Fatalf("the recorder never saw %s", what)
 }
