@@ -137,3 +137,42 @@ func TestTransformKeepsWhatTheDiagnosisReads(t *testing.T) {
 		})
 	}
 }
+
+// A pod of the current revision, while that revision lacks available pods, enqueues its
+// Rollout when the problem it shows changes (a restart counted, a new waiting reason),
+// and not when nothing the diagnosis reads changed; a pod of a fully available revision
+// does not.
+func TestPodProblemChangesEnqueue(t *testing.T) {
+	ro := testRollout("web")
+	ro.Status.CurrentPodHash = "new"
+	failing := testRS(ro, "web-new", "new", 2, nil)
+	failing.Status.AvailableReplicas = 1
+	fine := testRS(ro, "web-old", "old", 2, nil)
+	f := newFixture(t, []runtime.Object{ro, failing, fine})
+	crash := func(rs string, restarts int32, rv string) *corev1.Pod {
+		pod := testPod(f.replicaSet(rs), rs+"-1", f0())
+		pod.ResourceVersion = rv
+		pod.Status.Conditions[0].Status = corev1.ConditionFalse
+		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: restarts,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}}}}
+		return pod
+	}
+	tests := map[string]struct {
+		old, cur *corev1.Pod
+		want     []string
+	}{
+		"a restart counted":               {crash("web-new", 1, "1"), crash("web-new", 2, "2"), []string{"web"}},
+		"the same problem, a new version": {crash("web-new", 1, "1"), crash("web-new", 1, "2"), nil},
+		"a revision fully available":      {crash("web-old", 1, "1"), crash("web-old", 2, "2"), nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f.queued()
+			changed(f.c.podUpdated)(tc.old, tc.cur)
+			if got := f.queued(); !slices.Equal(got, tc.want) {
+				t.Errorf("enqueued %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
