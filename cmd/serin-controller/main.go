@@ -64,6 +64,8 @@ type options struct {
 	profiling     bool
 	// analysisWorkers: AnalysisRuns measured in parallel (pkg/controller/analysisrun).
 	analysisWorkers int
+	// failFast is --fail-fast: spec.failFast for Rollouts without one.
+	failFast string
 }
 
 func parseFlags() options {
@@ -90,6 +92,7 @@ func parseFlags() options {
 	fs.DurationVar(&o.leaseDuration, "leader-election-lease-duration", 15*time.Second, "how long a Lease is valid without renewal")
 	fs.DurationVar(&o.renewDeadline, "leader-election-renew-deadline", 10*time.Second, "how long the leader retries renewing before giving up")
 	fs.DurationVar(&o.retryPeriod, "leader-election-retry-period", 2*time.Second, "time between Lease attempts")
+	fs.StringVar(&o.failFast, "fail-fast", "", "spec.failFast of every Rollout that sets none, as key=value pairs: e.g. imagePullSeconds=60,restarts=3,unschedulableSeconds=120,configErrorSeconds=60 (an empty failFast in a Rollout opts out)")
 	fs.BoolVar(&o.profiling, "profiling", false, "serve Go's pprof profiles under /debug/pprof/ on --metrics-addr")
 	_ = fs.Parse(os.Args[1:])
 	return o
@@ -135,6 +138,10 @@ func run(o options, log *logrus.Logger) error {
 			return errors.New("--namespaced needs --namespace or $POD_NAMESPACE")
 		}
 		watchNS = o.namespace
+	}
+	failFast, err := parseFailFast(o.failFast)
+	if err != nil {
+		return err
 	}
 	cfg, err := restConfig(o.kubeconfig)
 	if err != nil {
@@ -222,7 +229,7 @@ func run(o options, log *logrus.Logger) error {
 		}
 		ctrl, err := rollout.New(rollout.Config{
 			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m,
-			RouterFor: trafficrouting.For,
+			RouterFor: trafficrouting.For, FailFast: failFast,
 		})
 		if err != nil {
 			return err

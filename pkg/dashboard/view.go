@@ -88,6 +88,9 @@ type RevisionView struct {
 	// it waits out its scale-down delay; the page counts down to it ("scales down in 25s").
 	ScaleDownAt string    `json:"scaleDownAt,omitempty"`
 	Pods        []PodView `json:"pods"`
+	// Problems say why its pods do not become available, one per cause, each "Reason:
+	// pods affected, e.g. pod: what the kubelet or the scheduler said" (pkg/diagnosis).
+	Problems []string `json:"problems"`
 }
 
 // PodView is one pod of a revision.
@@ -164,7 +167,7 @@ func render(m rolloutview.View) RolloutView {
 func revisionView(r rolloutview.Revision) RevisionView {
 	out := RevisionView{Revision: revisionText(r.Number), ReplicaSet: r.ReplicaSet.Name, Hash: r.Hash, Role: r.Role,
 		Services: orEmpty(r.Services), Images: orEmpty(r.Images), Desired: r.ReplicaSet.Desired,
-		Ready: r.ReplicaSet.Ready, Available: r.ReplicaSet.Available, Pods: []PodView{}}
+		Ready: r.ReplicaSet.Ready, Available: r.ReplicaSet.Available, Pods: []PodView{}, Problems: orEmpty(r.Problems)}
 	if at := r.ReplicaSet.ScaleDownAt; at != nil {
 		out.ScaleDownAt = timeText(*at)
 	}

@@ -41,6 +41,8 @@ func (p *planner) blueGreen() {
 		}
 		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
+	// Fail fast only on the preview: never once the active Service selects the revision.
+	p.failFast(p.selectedHash(bg.ActiveService) != p.revs.hash)
 	switch {
 	case p.revs.hash == p.status.StableRS:
 		p.blueGreenStable()

@@ -29,6 +29,7 @@ func (p *planner) canary() {
 		p.normal(v1alpha1.ReasonNewReplicaSetCreated, fmt.Sprintf("Created ReplicaSet %s (revision %d)", p.create.Name, p.revs.revision))
 	}
 
+	p.failFast(true)
 	switch {
 	case p.revs.hash == p.status.StableRS:
 		p.canaryStable()

@@ -39,7 +39,7 @@ type PodMetadataPatch struct {
 
 // NeedsPods tells the gatherer whether the plan needs the Rollout's pods (Input.Pods).
 func NeedsPods(ro *v1alpha1.Rollout, rss []*appsv1.ReplicaSet) bool {
-	if ro.Spec.RestartAt != nil {
+	if ro.Spec.RestartAt != nil || diagnosable(ro, rss) {
 		return true
 	}
 	if c := ro.Spec.Strategy.Canary; c != nil && (c.CanaryMetadata != nil || c.StableMetadata != nil) {

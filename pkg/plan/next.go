@@ -57,6 +57,7 @@ func Next(in Input) Plan {
 	}
 	p.syncRoleMetadata()
 	p.syncAnalysisRuns()
+	p.diagnose()
 	p.finishStatus("")
 	return p.plan()
 }

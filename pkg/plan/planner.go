@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/diagnosis"
 )
 
 // planner accumulates the desired state of one sync; plan() turns it into actions in
@@ -41,6 +42,8 @@ type planner struct {
 	// move before its traffic goes to 0 (invariant 4), where any other lowering of the
 	// weight comes first (invariant 3).
 	promoting bool
+	// causes are what the current revision's pods show (podCauses), once computed.
+	causes []diagnosis.Cause
 }
 
 func newPlanner(in Input) *planner {

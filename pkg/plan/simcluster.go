@@ -30,7 +30,12 @@ type SimCluster struct {
 	clusterTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
 	podsOf           map[string][]*corev1.Pod // by ReplicaSet name
 	notReady         map[string]bool          // images whose pods never become ready
-	now              time.Time
+	// podStatus, by image, is the status the pods of that image report instead of
+	// Ready (e.g. an image pull error); they are then not ready.
+	podStatus map[string]*corev1.PodStatus
+	// failFast is the controller's default thresholds (Input.FailFast).
+	failFast *v1alpha1.FailFast
+	now      time.Time
 
 	weights []int32  // every canary weight written, in order
 	evicted []string // every pod evicted, in order
@@ -52,7 +57,7 @@ type SimObjects struct {
 func NewSimCluster(objs SimObjects, now time.Time) *SimCluster {
 	c := &SimCluster{ro: objs.Rollout, svcs: map[string]*corev1.Service{}, now: now,
 		templates: objs.AnalysisTemplates, clusterTemplates: objs.ClusterAnalysisTemplates,
-		notReady: map[string]bool{}, podsOf: map[string][]*corev1.Pod{}}
+		notReady: map[string]bool{}, podsOf: map[string][]*corev1.Pod{}, podStatus: map[string]*corev1.PodStatus{}}
 	for _, rs := range objs.ReplicaSets {
 		c.rss = append(c.rss, rs.DeepCopy())
 	}
@@ -108,7 +113,7 @@ func (c *SimCluster) Input() Input {
 	for k, v := range c.svcs {
 		svcs[k] = v.DeepCopy()
 	}
-	in := Input{Rollout: c.ro.DeepCopy(), Services: svcs, Pods: pods, Now: c.now,
+	in := Input{Rollout: c.ro.DeepCopy(), Services: svcs, Pods: pods, Now: c.now, FailFast: c.failFast,
 		AnalysisTemplates: c.templates, ClusterAnalysisTemplates: c.clusterTemplates}
 	if c.traffic != nil {
 		t := *c.traffic
@@ -137,7 +142,7 @@ func (c *SimCluster) PodsUp() {
 		c.syncPods(rs)
 		rs.Status.Replicas = n
 		rs.Status.ObservedGeneration = rs.Generation
-		if c.notReady[rs.Spec.Template.Spec.Containers[0].Image] {
+		if img := rs.Spec.Template.Spec.Containers[0].Image; c.notReady[img] || c.podStatus[img] != nil {
 			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = 0, 0
 		} else {
 			rs.Status.ReadyReplicas, rs.Status.AvailableReplicas = n, n
@@ -169,6 +174,9 @@ func (c *SimCluster) syncPods(rs *appsv1.ReplicaSet) {
 	pods = pods[:replicasOf(rs)]
 	for _, pod := range pods {
 		pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: ready}}
+		if st := c.podStatus[rs.Spec.Template.Spec.Containers[0].Image]; st != nil {
+			pod.Status = *st.DeepCopy()
+		}
 	}
 	c.podsOf[rs.Name] = pods
 }

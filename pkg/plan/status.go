@@ -51,6 +51,9 @@ func (p *planner) finishStatus(blocked string) {
 	if f.aborted {
 		f.abortCause = p.abortCause()
 	}
+	if c := findCondition(s.Conditions, v1alpha1.PodsFailing); c != nil {
+		f.podsFailing = c.Message
+	}
 
 	if blocked != "" {
 		p.condition(v1alpha1.InvalidSpec, corev1.ConditionTrue, v1alpha1.ReasonInvalidSpec, blocked)
@@ -127,6 +130,9 @@ type statusFacts struct {
 	newRSName        string
 	// progressMessage says where a progressing update is.
 	progressMessage string
+	// podsFailing is why the current revision's pods do not become available (the
+	// PodsFailing condition's message), "" when nothing says.
+	podsFailing string
 }
 
 // healthy: the current template is stable (so it carries all traffic) and runs every
@@ -151,7 +157,7 @@ func rolloutPhase(f statusFacts) (v1alpha1.RolloutPhase, string) {
 	case f.aborted:
 		return v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: Rollout aborted update to revision %d%s", v1alpha1.ReasonAborted, f.revision, f.abortCause)
 	case f.deadlineExceeded:
-		return v1alpha1.RolloutPhaseDegraded, fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", v1alpha1.ReasonProgressDeadline, f.newRSName)
+		return v1alpha1.RolloutPhaseDegraded, withCause(fmt.Sprintf("%s: ReplicaSet %q has timed out progressing", v1alpha1.ReasonProgressDeadline, f.newRSName), f.podsFailing)
 	case f.specPaused:
 		return v1alpha1.RolloutPhasePaused, "manually paused"
 	case f.pauseReason != "":
@@ -159,7 +165,18 @@ func rolloutPhase(f statusFacts) (v1alpha1.RolloutPhase, string) {
 	case f.healthy():
 		return v1alpha1.RolloutPhaseHealthy, ""
 	}
-	return v1alpha1.RolloutPhaseProgressing, f.progressMessage
+	return v1alpha1.RolloutPhaseProgressing, withCause(f.progressMessage, f.podsFailing)
+}
+
+// withCause is msg followed by why the pods fail, when something says.
+func withCause(msg, podsFailing string) string {
+	switch {
+	case podsFailing == "":
+		return msg
+	case msg == "":
+		return podsFailing
+	}
+	return msg + "; " + podsFailing
 }
 
 // rolloutConditions are the Available, Healthy, Completed and Paused conditions, in
@@ -185,7 +202,7 @@ func rolloutConditions(f statusFacts) []v1alpha1.RolloutCondition {
 
 // abortCause names each failed AnalysisRun still recorded, for the abort message.
 func (p *planner) abortCause() string {
-	var out string
+	out := p.failFastCause()
 	for _, r := range p.runStatuses() {
 		if kind, st := r.kind, *r.st; keepFailed(st) != nil {
 			out += fmt.Sprintf(": %s AnalysisRun %s %s", kind, st.Name, st.Status)

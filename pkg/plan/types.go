@@ -40,8 +40,9 @@ type Input struct {
 	// Rollout's analysis refers to; a name missing from the map does not exist.
 	AnalysisTemplates        map[string]*v1alpha1.AnalysisTemplate
 	ClusterAnalysisTemplates map[string]*v1alpha1.ClusterAnalysisTemplate
-	// Pods are the Rollout's pods, needed only for restartAt and role metadata (see
-	// NeedsPods); may be nil otherwise.
+	// Pods are the Rollout's pods, needed only for restartAt, role metadata and the
+	// diagnosis of a revision that is not fully available (see NeedsPods); may be nil
+	// otherwise.
 	Pods []*corev1.Pod
 	// NameTakenBy is a ReplicaSet that holds the name of the Rollout's new ReplicaSet
 	// (NewReplicaSetName) and that the Rollout does not own; nil when there is none. The
@@ -52,6 +53,9 @@ type Input struct {
 	// pause conditions begin (see ObservedPause); a pause missing here is timed from its
 	// startTime in status. May be nil.
 	ObservedPauses map[v1alpha1.PauseReason]ObservedPause
+	// FailFast is the controller's default for a Rollout without spec.failFast (its
+	// --fail-fast flag); nil for none.
+	FailFast *v1alpha1.FailFast
 	// Now is the time decisions are made at (pause ends, deadlines).
 	Now time.Time
 }

@@ -51,7 +51,7 @@ func (p *planner) markAborted() {
 	if s.AbortedAt == nil {
 		t := p.metaNow()
 		s.AbortedAt = &t
-		p.warning(v1alpha1.ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d", p.revs.revision))
+		p.warning(v1alpha1.ReasonAborted, fmt.Sprintf("Rollout aborted update to revision %d%s", p.revs.revision, p.failFastCause()))
 	}
 	s.PauseConditions, s.ControllerPause = nil, false
 	for _, r := range p.runStatuses() {

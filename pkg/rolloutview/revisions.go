@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/diagnosis"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
 )
@@ -34,6 +35,11 @@ type Revision struct {
 	ReplicaSet   ReplicaSet    `json:"replicaSet"`
 	Pods         []Pod         `json:"pods,omitempty"`
 	AnalysisRuns []AnalysisRun `json:"analysisRuns,omitempty"`
+	// Problems say why its pods do not become available, one line per cause (the
+	// controller's own diagnosis, pkg/diagnosis, the words of its PodsFailing
+	// condition): e.g. `PodImagePullError: 1 pod, e.g. pod web-7c9-x2: container web:
+	// ImagePullBackOff: Back-off pulling image "web:nope"`.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Revision roles. A blue-green revision can hold several at once in Roles (the stable
@@ -93,10 +99,15 @@ func revisions(s *Snapshot) ([]Revision, []AnalysisRun) {
 	var out []Revision
 	for _, rs := range newestFirst(s.ReplicaSets) {
 		r := newRevision(s.Rollout, rs, s.Now)
+		var pods []*corev1.Pod
 		for _, pod := range s.Pods {
 			if ref := metav1.GetControllerOf(pod); ref != nil && ref.UID == rs.UID {
 				r.Pods = append(r.Pods, newPod(pod))
+				pods = append(pods, pod)
 			}
+		}
+		for _, c := range diagnosis.Pods(pods) {
+			r.Problems = append(r.Problems, c.String())
 		}
 		slices.SortFunc(r.Pods, func(a, b Pod) int { return strings.Compare(a.Name, b.Name) })
 		for _, ar := range runs {

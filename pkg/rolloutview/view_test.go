@@ -333,3 +333,16 @@ func TestPluginJSONFields(t *testing.T) {
 		}
 	}
 }
+
+// A revision whose pods cannot start says why, one line per cause; a healthy one says
+// nothing.
+func TestRevisionProblems(t *testing.T) {
+	v := rolloutview.New(viewtest.CanaryImagePullBackOff().Owned())
+	want := []string{`PodImagePullError: 2 pods, e.g. pod web-bbb-c1: container web: ImagePullBackOff: Back-off pulling image "nginx:1.28"`}
+	if got := v.Revisions[0].Problems; !slices.Equal(got, want) {
+		t.Errorf("canary problems %q, want %q", got, want)
+	}
+	if got := v.Revisions[1].Problems; got != nil {
+		t.Errorf("stable problems %q, want none", got)
+	}
+}

@@ -89,4 +89,5 @@ const (
 	MsgCountArgument      = "must be a number or an argument such as {{args.count}}"
 	MsgWeightRange        = "must be between 0 and 100"
 	MsgNonNegative        = "must be greater than or equal to 0"
+	MsgAtLeastOne         = "must be greater than or equal to 1"
 )

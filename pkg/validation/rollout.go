@@ -33,6 +33,7 @@ func Rollout(ro *v1alpha1.Rollout) field.ErrorList {
 	if s.ProgressDeadlineSeconds != nil && *s.ProgressDeadlineSeconds <= s.MinReadySeconds {
 		errs = append(errs, field.Invalid(spec.Child("progressDeadlineSeconds"), *s.ProgressDeadlineSeconds, MsgProgressDeadline))
 	}
+	errs = append(errs, failFast(spec.Child("failFast"), s.FailFast)...)
 	errs = append(errs, selector(spec, s)...)
 	if len(s.Template.Spec.Containers) == 0 {
 		errs = append(errs, field.Required(spec.Child("template", "spec", "containers"), MsgContainersRequired))
@@ -355,6 +356,21 @@ func intOrPercent(p *field.Path, v *intstr.IntOrString, msg string) field.ErrorL
 
 func isZero(v *intstr.IntOrString) bool {
 	return v != nil && (v.String() == "0" || v.String() == "0%")
+}
+
+// failFast: every threshold counts seconds from 0 up, and restarts from 1 (the CRD's
+// minimums, for lint and the controller).
+func failFast(p *field.Path, ff *v1alpha1.FailFast) field.ErrorList {
+	if ff == nil {
+		return nil
+	}
+	errs := nonNegative(p.Child("imagePullSeconds"), ff.ImagePullSeconds)
+	errs = append(errs, nonNegative(p.Child("configErrorSeconds"), ff.ConfigErrorSeconds)...)
+	errs = append(errs, nonNegative(p.Child("unschedulableSeconds"), ff.UnschedulableSeconds)...)
+	if ff.Restarts != nil && *ff.Restarts < 1 {
+		errs = append(errs, field.Invalid(p.Child("restarts"), *ff.Restarts, MsgAtLeastOne))
+	}
+	return errs
 }
 
 func nonNegative(p *field.Path, v *int32) field.ErrorList {

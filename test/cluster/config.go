@@ -25,6 +25,15 @@ const (
 	HealthNever    = "never" // Pending forever, containers waiting in ContainerCreating
 )
 
+// FailLabel on a pod makes the fake kubelet report that it cannot start, as a real one
+// does (see stages/pods.yaml): waiting reasons, restart counts, the last termination.
+const (
+	FailLabel       = "serin.dev/e2e-fail"
+	FailImagePull   = "image-pull"   // ErrImagePull, then ImagePullBackOff
+	FailCrashLoop   = "crash-loop"   // exits with Error (1) every second: CrashLoopBackOff
+	FailConfigError = "config-error" // CreateContainerConfigError (a missing Secret)
+)
+
 // JobResultLabel with the value "fail" on a Job's pod makes it fail with exit code 1;
 // otherwise Job pods succeed as soon as they run.
 const JobResultLabel = "serin.dev/e2e-job-result"

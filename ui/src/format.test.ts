@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, ago, scaleDownText, statusLine, stepText, weightText } from './format';
+import { actionsFor, ago, problemParts, scaleDownText, statusLine, stepText, weightText } from './format';
 import { rollout } from './testdata';
 
 describe('stepText', () => {
@@ -59,5 +59,19 @@ describe('actionsFor', () => {
   });
   it('offers resume when paused by the user', () => {
     expect(actionsFor(rollout({ paused: true })).has('resume')).toBe(true);
+  });
+});
+
+describe('problemParts', () => {
+  it('splits the reason off a revision problem', () => {
+    expect(problemParts('PodImagePullError: 2 pods, e.g. pod web-1: container web: ImagePullBackOff: Back-off pulling image "web:nope"')).toEqual({
+      reason: 'PodImagePullError',
+      detail: '2 pods, e.g. pod web-1: container web: ImagePullBackOff: Back-off pulling image "web:nope"',
+    });
+    expect(problemParts('PodUnschedulable: 1 pod, e.g. pod web-2: 0/3 nodes are available: x')).toEqual({
+      reason: 'PodUnschedulable',
+      detail: '1 pod, e.g. pod web-2: 0/3 nodes are available: x',
+    });
+    expect(problemParts('something else')).toEqual({ reason: '', detail: 'something else' });
   });
 });

@@ -72,6 +72,13 @@ export function scaleDownText(iso: string | undefined, now: Date): string {
   return `scales down in ${Math.floor(s / 3600)}h`;
 }
 
+// problemParts splits a revision's problem ("PodImagePullError: 2 pods, e.g. pod x:
+// ...") into its reason, for a badge, and the rest; a line without a reason is all detail.
+export function problemParts(problem: string): { reason: string; detail: string } {
+  const m = /^(Pod[A-Za-z]+): (.*)$/s.exec(problem);
+  return m ? { reason: m[1], detail: m[2] } : { reason: '', detail: problem };
+}
+
 // actionsFor is which actions make sense now; the server decides in the end.
 export function actionsFor(r: RolloutView): Set<string> {
   const a = new Set<string>(['restart']);

@@ -72,6 +72,9 @@ export interface RevisionView {
   // scale-down delay; absent otherwise.
   scaleDownAt?: string;
   pods: PodView[];
+  // Why its pods do not become available, one per cause: "PodImagePullError: 2 pods,
+  // e.g. pod web-7c9-x2: container web: ImagePullBackOff: ..." (pkg/diagnosis).
+  problems: string[];
 }
 
 // A blue-green rollout's Services and promotion (view_bluegreen.go).

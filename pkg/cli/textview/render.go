@@ -120,6 +120,10 @@ func renderTree(b *strings.Builder, v rolloutview.View, now time.Time, st Style)
 			branch, indent = "└─", "   "
 		}
 		rows = append(rows, row{tree: branch + fmt.Sprintf(" revision %d", rev.Number), info: strings.Join(rev.Roles, ",")})
+		for _, problem := range rev.Problems {
+			// Why its pods do not become available, right under the revision.
+			rows = append(rows, row{tree: indent + "⚠ failing", kind: "Problem", info: problem})
+		}
 		rs := rev.ReplicaSet
 		children := len(rev.AnalysisRuns)
 		rsBranch, rsIndent := "└─", "   "

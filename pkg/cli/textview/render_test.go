@@ -31,6 +31,8 @@ func TestRenderGolden(t *testing.T) {
 		// Promoted and Healthy while the old revision waits out scaleDownDelaySeconds.
 		"canary-promoted-scaling-down":    {viewtest.CanaryPromotedScalingDown(), Style{}},
 		"bluegreen-promoted-scaling-down": {viewtest.BlueGreenPromotedScalingDown(), Style{}},
+		// The canary's pods cannot pull their image: a line under the revision says so.
+		"canary-image-pull": {viewtest.CanaryImagePullBackOff(), Style{}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -40,6 +40,9 @@ type Config struct {
 	RouterFor RouterFor
 	// Clock is the time plans are made at; the real clock when nil.
 	Clock clock.Clock
+	// FailFast is the default of a Rollout without spec.failFast (--fail-fast); nil
+	// for none.
+	FailFast *v1alpha1.FailFast
 }
 
 // SyncTimeout bounds one sync's API calls, including one still running at shutdown.
@@ -54,6 +57,7 @@ type Controller struct {
 	metrics   *metrics.Metrics
 	routerFor RouterFor
 	clock     clock.Clock
+	failFast  *v1alpha1.FailFast
 
 	rollouts     serinlisters.RolloutLister
 	rolloutIndex cache.Indexer
@@ -96,6 +100,7 @@ func New(cfg Config) (*Controller, error) {
 		metrics:      cfg.Metrics,
 		routerFor:    cfg.RouterFor,
 		clock:        cfg.Clock,
+		failFast:     cfg.FailFast,
 		rollouts:     serinlisters.NewRolloutLister(inf.Rollouts.GetIndexer()),
 		rolloutIndex: inf.Rollouts.GetIndexer(),
 		replicaSets:  appslisters.NewReplicaSetLister(inf.ReplicaSets.GetIndexer()),

@@ -18,7 +18,7 @@ import (
 // (nil without trafficRouting) the apply step uses. The objects in the Input are the
 // caches' own: the plan only reads them.
 func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Router, error) {
-	in := plan.Input{Rollout: ro, Now: c.clock.Now(), ObservedPauses: c.pauses.of(cache.MetaObjectToName(ro))}
+	in := plan.Input{Rollout: ro, Now: c.clock.Now(), ObservedPauses: c.pauses.of(cache.MetaObjectToName(ro)), FailFast: c.failFast}
 
 	rss, err := c.ownedReplicaSets(ro)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/diagnosis"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/replicaset"
 )
@@ -118,15 +119,23 @@ func (c *Controller) replicaSetUpdated(old, cur any) {
 	c.enqueueOwner(cur1)
 }
 
-// Pods matter only while a restartAt is being carried out or role metadata is kept on
-// them; readiness is otherwise seen through the ReplicaSets' status.
+// Pods matter only while a restartAt is being carried out, role metadata is kept on
+// them, or their revision is not fully available (they may say why: pkg/diagnosis);
+// readiness is otherwise seen through the ReplicaSets' status.
 func (c *Controller) podUpdated(old, cur any) {
 	o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
 	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && replicaset.PodReady(o) == replicaset.PodReady(n) &&
-		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) {
+		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) && sameProblem(o, n) {
 		return
 	}
 	c.enqueueForPod(n)
+}
+
+// sameProblem: the two versions of a pod show the same problem, or none.
+func sameProblem(o, n *corev1.Pod) bool {
+	a, okA := diagnosis.Pod(o)
+	b, okB := diagnosis.Pod(n)
+	return okA == okB && a.Reason == b.Reason && a.Detail == b.Detail && a.Restarts == b.Restarts && a.Since.Equal(b.Since)
 }
 
 func (c *Controller) podDeleted(obj any) {

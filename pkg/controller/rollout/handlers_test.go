@@ -1,8 +1,10 @@
 package rollout
 
 import (
+	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -10,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
+	"github.com/serin-dev/serin/pkg/diagnosis"
 	"github.com/serin-dev/serin/pkg/replicaset"
 )
 
@@ -100,5 +103,76 @@ func TestTransformsKeepCachesLean(t *testing.T) {
 	}
 	if !replicaset.PodReady(p) || p.Labels[hashLabel] != "abc" || metav1.GetControllerOf(p) == nil || !p.CreationTimestamp.Equal(&pod.CreationTimestamp) {
 		t.Errorf("stripped pod lost what restartAt needs: %+v", p)
+	}
+}
+
+// A pod that is not Ready keeps, through the transform, every field its diagnosis reads:
+// the stripped pod tells the same problem as the pod the API server sent.
+func TestTransformKeepsWhatTheDiagnosisReads(t *testing.T) {
+	ro := testRollout("web")
+	at := metav1.NewTime(f0().Add(3 * time.Second))
+	tests := map[string]corev1.PodStatus{
+		"image pull": {StartTime: &at, ContainerStatuses: []corev1.ContainerStatus{{Name: "web", Image: "web:nope", ImageID: "x",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "web:nope"`}}}}},
+		"crash loop in an init container": {InitContainerStatuses: []corev1.ContainerStatus{{Name: "init", RestartCount: 4,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "OOMKilled", ExitCode: 137, Message: "long"}}}}},
+		"unschedulable": {Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
+			Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available", LastTransitionTime: at}}},
+		"flapping": {Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: at}},
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "web", State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(f0())}}}}},
+	}
+	for name, st := range tests {
+		t.Run(name, func(t *testing.T) {
+			pod := testPod(testRS(ro, "web-abc", "abc", 1, nil), "web-abc-1", f0())
+			pod.Status = st
+			want, ok := diagnosis.Pod(pod.DeepCopy())
+			if !ok {
+				t.Fatalf("the test pod shows no problem")
+			}
+			out, _ := stripOwned(pod)
+			if got, _ := diagnosis.Pod(out.(*corev1.Pod)); !reflect.DeepEqual(got, want) {
+				t.Errorf("stripped pod shows %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// A pod of the current revision, while that revision lacks available pods, enqueues its
+// Rollout when the problem it shows changes (a restart counted, a new waiting reason),
+// and not when nothing the diagnosis reads changed; a pod of a fully available revision
+// does not.
+func TestPodProblemChangesEnqueue(t *testing.T) {
+	ro := testRollout("web")
+	ro.Status.CurrentPodHash = "new"
+	failing := testRS(ro, "web-new", "new", 2, nil)
+	failing.Status.AvailableReplicas = 1
+	fine := testRS(ro, "web-old", "old", 2, nil)
+	f := newFixture(t, []runtime.Object{ro, failing, fine})
+	crash := func(rs string, restarts int32, rv string) *corev1.Pod {
+		pod := testPod(f.replicaSet(rs), rs+"-1", f0())
+		pod.ResourceVersion = rv
+		pod.Status.Conditions[0].Status = corev1.ConditionFalse
+		pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: restarts,
+			State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}}}}
+		return pod
+	}
+	tests := map[string]struct {
+		old, cur *corev1.Pod
+		want     []string
+	}{
+		"a restart counted":               {crash("web-new", 1, "1"), crash("web-new", 2, "2"), []string{"web"}},
+		"the same problem, a new version": {crash("web-new", 1, "1"), crash("web-new", 1, "2"), nil},
+		"a revision fully available":      {crash("web-old", 1, "1"), crash("web-old", 2, "2"), nil},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			f.queued()
+			changed(f.c.podUpdated)(tc.old, tc.cur)
+			if got := f.queued(); !slices.Equal(got, tc.want) {
+				t.Errorf("enqueued %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -240,8 +240,11 @@ func stripRollout(obj any) (any, error) {
 }
 
 // stripOwned keeps the whole of a ReplicaSet but its managedFields, and of a Pod only
-// what restartAt and role metadata need: identity, labels, annotations (but kubectl's
-// last-applied copy), owners, times and the Ready condition.
+// what restartAt, role metadata and the diagnosis (pkg/diagnosis) need: identity,
+// labels, annotations (but kubectl's last-applied copy), owners, times, the Ready
+// condition, PodScheduled while False, and — only for a pod that is not Ready or has
+// restarted — the few fields of its containers' states that name a problem. A Ready
+// pod that never restarted, the pod of an idle Rollout, costs no more than before.
 func stripOwned(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *appsv1.ReplicaSet:
@@ -267,9 +270,45 @@ func minimalPod(pod *corev1.Pod) *corev1.Pod {
 		DeletionTimestamp: pod.DeletionTimestamp,
 	}}
 	out.Status.Phase = pod.Status.Phase
+	ready := false
 	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			out.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status}}
+		switch {
+		case c.Type == corev1.PodReady:
+			ready = c.Status == corev1.ConditionTrue
+			out.Status.Conditions = append(out.Status.Conditions, corev1.PodCondition{Type: c.Type, Status: c.Status, LastTransitionTime: c.LastTransitionTime})
+		case c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse:
+			out.Status.Conditions = append(out.Status.Conditions, corev1.PodCondition{Type: c.Type, Status: c.Status,
+				Reason: c.Reason, Message: c.Message, LastTransitionTime: c.LastTransitionTime})
+		}
+	}
+	restarted := false
+	for _, cs := range pod.Status.ContainerStatuses {
+		restarted = restarted || cs.RestartCount > 0
+	}
+	if !ready || restarted {
+		out.Status.StartTime = pod.Status.StartTime
+		out.Status.InitContainerStatuses = minimalContainers(pod.Status.InitContainerStatuses)
+		out.Status.ContainerStatuses = minimalContainers(pod.Status.ContainerStatuses)
+	}
+	return out
+}
+
+// minimalContainers keeps of each container status what pkg/diagnosis reads.
+func minimalContainers(in []corev1.ContainerStatus) []corev1.ContainerStatus {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]corev1.ContainerStatus, len(in))
+	for i, cs := range in {
+		out[i] = corev1.ContainerStatus{Name: cs.Name, Ready: cs.Ready, RestartCount: cs.RestartCount}
+		if w := cs.State.Waiting; w != nil {
+			out[i].State.Waiting = &corev1.ContainerStateWaiting{Reason: w.Reason, Message: w.Message}
+		}
+		if r := cs.State.Running; r != nil {
+			out[i].State.Running = &corev1.ContainerStateRunning{StartedAt: r.StartedAt}
+		}
+		if t := cs.LastTerminationState.Terminated; t != nil {
+			out[i].LastTerminationState.Terminated = &corev1.ContainerStateTerminated{Reason: t.Reason, ExitCode: t.ExitCode}
 		}
 	}
 	return out

@@ -63,8 +63,12 @@ func (c *Controller) sync(ctx context.Context, key cache.ObjectName) error {
 		return err
 	}
 	if wait := c.coalesce(key, &ro.Status, &p.Status, len(p.Events) > 0); wait > 0 {
-		// Only counts moved (pods coming up): fold them into the next write.
+		// Only counts moved (pods coming up): fold them into the next write. A sync the
+		// plan asked for sooner (a fail-fast threshold, a pause's end) still comes then.
 		c.queue.AddAfter(key, wait)
+		if p.RequeueAfter > 0 {
+			c.queue.AddAfter(key, p.RequeueAfter)
+		}
 		return nil
 	}
 	wrote, err := c.writeStatus(ctx, ro, p.Status)

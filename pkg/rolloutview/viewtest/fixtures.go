@@ -121,6 +121,25 @@ func CanaryPaused() *rolloutview.Snapshot {
 	}
 }
 
+// CanaryImagePullBackOff is CanaryPaused's rollout at step 1/3 with a canary of two pods
+// that cannot pull their image, as the kubelet reports it.
+func CanaryImagePullBackOff() *rolloutview.Snapshot {
+	s := CanaryPaused()
+	s.Rollout.Status.Phase, s.Rollout.Status.Message = v1alpha1.RolloutPhaseProgressing, "step 1/3: setWeight 20"
+	canary := s.ReplicaSets[1]
+	canary.Spec.Replicas, canary.Status = i32(2), appsv1.ReplicaSetStatus{Replicas: 2}
+	s.Pods = s.Pods[:4]
+	for _, suffix := range []string{"c1", "c2"} {
+		pod := Pod(canary, suffix, false, time.Minute)
+		pod.Status.Phase = corev1.PodPending
+		pod.Status.ContainerStatuses[0].State.Waiting = &corev1.ContainerStateWaiting{
+			Reason: "ImagePullBackOff", Message: `Back-off pulling image "nginx:1.28"`}
+		s.Pods = append(s.Pods, pod)
+	}
+	s.AnalysisRuns = nil
+	return s
+}
+
 // BlueGreen is rollout web (2 replicas, manual promotion, previewReplicaCount 1, pre- and
 // post-promotion analysis) on revision 1 (aaa) with revision 2 (bbb) of the given size.
 func BlueGreen(phase v1alpha1.RolloutPhase, newReplicas int32) (*v1alpha1.Rollout, *appsv1.ReplicaSet, *appsv1.ReplicaSet) {

@@ -1,4 +1,4 @@
-import { ago, scaleDownText, statusLine, stepText, weightText } from '../format';
+import { ago, problemParts, scaleDownText, statusLine, stepText, weightText } from '../format';
 import type { RolloutView, Session } from '../types';
 import { ActionBar } from './ActionBar';
 import { MetricChart } from './MetricChart';
@@ -83,6 +83,14 @@ export function RolloutDetail({ rollout: r, session }: { rollout: RolloutView; s
                 ))}
               </h3>
               <p className="rs">ReplicaSet {rev.replicaSet} · {rev.images.join(', ')}</p>
+              {(rev.problems ?? []).map((problem) => {
+                const { reason, detail } = problemParts(problem);
+                return (
+                  <p key={problem} className="problem" role="alert" data-testid="revision-problem">
+                    {reason && <span className="badge problem-reason">{reason}</span>} {detail}
+                  </p>
+                );
+              })}
               <p>
                 {rev.available} available of {rev.desired}
                 {rev.scaleDownAt && (

@@ -35,6 +35,25 @@ const (
 	ReasonAnalysisRunCreated  = "AnalysisRunCreated"
 )
 
+// Reasons naming why pods of the current revision cannot become available: the reason
+// of the PodsFailing condition (its first cause), of the one Warning event per cause
+// when the cause appears, and of the FailedFast condition when it aborted the update.
+const (
+	// ReasonPodImagePullError: ErrImagePull, ImagePullBackOff, InvalidImageName and the
+	// kubelet's other image errors.
+	ReasonPodImagePullError = "PodImagePullError"
+	// ReasonPodCrashLoop: a container keeps exiting (CrashLoopBackOff), or has restarted.
+	ReasonPodCrashLoop = "PodCrashLoopBackOff"
+	// ReasonPodConfigError: CreateContainerConfigError and the like (a missing Secret,
+	// ConfigMap or key).
+	ReasonPodConfigError = "PodConfigError"
+	// ReasonPodUnschedulable: the scheduler found no node for the pod.
+	ReasonPodUnschedulable = "PodUnschedulable"
+	// ReasonPodReadinessFlapping: a pod became ready and lost it again without its
+	// containers restarting.
+	ReasonPodReadinessFlapping = "PodReadinessFlapping"
+)
+
 // Reasons of a Rollout's conditions that are never event reasons.
 const (
 	ReasonReplicaSetUpdated      = "ReplicaSetUpdated"

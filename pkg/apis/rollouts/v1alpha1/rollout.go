@@ -78,6 +78,41 @@ type RolloutSpec struct {
 	// Analysis sets how many finished AnalysisRuns are kept.
 	// +optional
 	Analysis *AnalysisRunStrategy `json:"analysis,omitempty"`
+	// FailFast aborts an update as soon as a pod of the new revision shows it cannot
+	// start, instead of waiting out progressDeadlineSeconds. Serin's addition; without it
+	// the controller's --fail-fast default applies (none unless set), and an empty
+	// failFast ({}) turns that default off for this Rollout.
+	// +optional
+	FailFast *FailFast `json:"failFast,omitempty"`
+}
+
+// FailFast holds the thresholds past which a pod of the new revision (canary, or the
+// blue-green preview before the active Service switches) aborts the update. Each unset
+// threshold is not checked. Times count from the pod's own status (when the kubelet
+// started it, when the scheduler last reported it unschedulable), so a restarted
+// controller keeps the same clock.
+type FailFast struct {
+	// ImagePullSeconds: abort once a pod has been unable to pull an image
+	// (ErrImagePull, ImagePullBackOff, InvalidImageName) for this many seconds since the
+	// kubelet started it. 0 aborts at the first such report.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ImagePullSeconds *int32 `json:"imagePullSeconds,omitempty"`
+	// ConfigErrorSeconds: abort once a container has been unable to start because of
+	// its configuration (CreateContainerConfigError: e.g. a missing Secret or ConfigMap
+	// key) for this many seconds since the kubelet started the pod.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	ConfigErrorSeconds *int32 `json:"configErrorSeconds,omitempty"`
+	// Restarts: abort once a container of a pod has restarted this many times.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	Restarts *int32 `json:"restarts,omitempty"`
+	// UnschedulableSeconds: abort once the scheduler has reported a pod Unschedulable
+	// for this many seconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	UnschedulableSeconds *int32 `json:"unschedulableSeconds,omitempty"`
 }
 
 // RolloutStrategy holds exactly one strategy.

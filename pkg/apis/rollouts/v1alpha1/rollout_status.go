@@ -186,6 +186,16 @@ const (
 	// Ingress is missing, or a canary Ingress of the name Serin would use exists and is
 	// not the Rollout's (Serin never takes it over). Serin's addition; absent otherwise.
 	TrafficRoutingError RolloutConditionType = "TrafficRoutingError"
+	// PodsFailing is true while pods of the current revision show why they cannot
+	// become available (an image that cannot be pulled, a crash loop, a configuration
+	// error, no node to run on, readiness that comes and goes): its reason names the
+	// first cause, its message every cause with the pods affected. Serin's addition;
+	// absent otherwise.
+	PodsFailing RolloutConditionType = "PodsFailing"
+	// FailedFast is true on an update that spec.failFast aborted: its message names the
+	// pod, the cause and the threshold. It goes with the abort (retry or a new revision
+	// removes it). Serin's addition; absent otherwise.
+	FailedFast RolloutConditionType = "FailedFast"
 )
 
 // RolloutCondition is one observed aspect of the rollout.
