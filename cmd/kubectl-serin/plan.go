@@ -151,7 +151,11 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 		}
 		start.Services[name] = svc
 	}
-	if start.RouterObjects, err = trafficrouting.ListObjects(ctx, c.Kube, ro); err != nil {
+	routers, err := o.routerClients(c.Kube)
+	if err != nil {
+		return start, err
+	}
+	if start.RouterObjects, err = trafficrouting.ListObjects(ctx, routers, ro); err != nil {
 		return start, fmt.Errorf("--from-cluster: %w", err)
 	}
 	start.Traffic = trafficrouting.ObserveObjects(ro, start.RouterObjects)

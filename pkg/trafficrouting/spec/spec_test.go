@@ -136,7 +136,7 @@ func TestEverySpecIsComplete(t *testing.T) {
 	for _, s := range HeaderRouters() {
 		headerRouters = append(headerRouters, s.Name)
 	}
-	if want := []string{"nginx"}; !slices.Equal(headerRouters, want) {
+	if want := []string{"nginx", "gatewayAPI"}; !slices.Equal(headerRouters, want) {
 		t.Errorf("HeaderRouters = %q, want %q", headerRouters, want)
 	}
 }
