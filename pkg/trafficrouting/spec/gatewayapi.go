@@ -19,10 +19,6 @@ const GatewayAPIName = "gatewayAPI"
 const (
 	GatewayAPIOnlyPlugin   = "spec.strategy.canary.trafficRouting.plugins: only argoproj-labs/gatewayAPI is supported (Serin builds that router in and runs no plugin binaries)"
 	GatewayAPINoRoute      = "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI must name an HTTPRoute in httpRoute or httpRoutes"
-	GatewayAPIOtherRoutes  = "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: grpcRoute(s), tcpRoute(s) and tlsRoute(s) are not supported: Serin splits HTTPRoutes only"
-	GatewayAPISelectors    = "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: route selectors are not supported: name the HTTPRoutes in httpRoute or httpRoutes"
-	GatewayAPIConfigMap    = "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.configMap is not supported: Serin records the rules it manages on the HTTPRoute itself"
-	GatewayAPIInProgress   = "spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: the in-progress label keys are not supported: Serin does not label routes during a rollout"
 	GatewayAPINoCookie     = "Gateway API HTTPRoutes match headers, not cookies: cookieName is not supported with the gatewayAPI router"
 	GatewayAPIRouteTwice   = "names the same HTTPRoute twice (httpRoute and httpRoutes together name each route once)"
 	gatewayAPIRefusedValue = "not supported"
@@ -40,8 +36,60 @@ var GatewayAPI = Spec{
 	},
 	Validate:            gatewayAPIValidate,
 	ValidateHeaderRoute: gatewayAPIHeaderRoute,
-	CELMessages: []string{GatewayAPIOnlyPlugin, GatewayAPINoRoute, GatewayAPIOtherRoutes, GatewayAPISelectors,
-		GatewayAPIConfigMap, GatewayAPIInProgress},
+	CELMessages:         append([]string{GatewayAPIOnlyPlugin, GatewayAPINoRoute}, refusedMessages()...),
+}
+
+// The reasons Serin refuses some of the plugin's keys (the README lists them too).
+const (
+	reasonOtherRoutes = "Serin splits HTTPRoutes only"
+	reasonSelectors   = "name the HTTPRoutes in httpRoute or httpRoutes"
+	reasonConfigMap   = "Serin records the rules it manages on the HTTPRoute itself"
+	reasonInProgress  = "Serin does not label routes during a rollout"
+)
+
+// GatewayAPIRefused is the message refusing key of the plugin's configuration, as the
+// CRD's CEL rule for it gives it.
+func GatewayAPIRefused(key string) string {
+	for _, r := range gatewayAPIRefusedKeys(v1alpha1.GatewayAPITrafficRouting{}) {
+		if r.key == key {
+			return "spec.strategy.canary.trafficRouting.plugins." + v1alpha1.GatewayAPIPlugin + "." + key + " is not supported: " + r.reason
+		}
+	}
+	return ""
+}
+
+type refusedKey struct {
+	key    string
+	set    bool
+	reason string
+}
+
+// gatewayAPIRefusedKeys are the plugin's keys Serin refuses, and whether cfg sets each.
+func gatewayAPIRefusedKeys(cfg v1alpha1.GatewayAPITrafficRouting) []refusedKey {
+	return []refusedKey{
+		{"grpcRoute", cfg.GRPCRoute != "", reasonOtherRoutes},
+		{"grpcRoutes", len(cfg.GRPCRoutes) > 0, reasonOtherRoutes},
+		{"tcpRoute", cfg.TCPRoute != "", reasonOtherRoutes},
+		{"tcpRoutes", len(cfg.TCPRoutes) > 0, reasonOtherRoutes},
+		{"tlsRoute", cfg.TLSRoute != "", reasonOtherRoutes},
+		{"tlsRoutes", len(cfg.TLSRoutes) > 0, reasonOtherRoutes},
+		{"httpRouteSelector", cfg.HTTPRouteSelector != nil, reasonSelectors},
+		{"grpcRouteSelector", cfg.GRPCRouteSelector != nil, reasonSelectors},
+		{"tcpRouteSelector", cfg.TCPRouteSelector != nil, reasonSelectors},
+		{"tlsRouteSelector", cfg.TLSRouteSelector != nil, reasonSelectors},
+		{"configMap", cfg.ConfigMap != "", reasonConfigMap},
+		{"disableInProgressLabel", cfg.DisableInProgressLabel != nil, reasonInProgress},
+		{"inProgressLabelKey", cfg.InProgressLabelKey != "", reasonInProgress},
+		{"inProgressLabelValue", cfg.InProgressLabelValue != "", reasonInProgress},
+	}
+}
+
+func refusedMessages() []string {
+	var out []string
+	for _, r := range gatewayAPIRefusedKeys(v1alpha1.GatewayAPITrafficRouting{}) {
+		out = append(out, GatewayAPIRefused(r.key))
+	}
+	return out
 }
 
 // GatewayAPIRoutes are the HTTPRoutes tr's gatewayAPI plugin names: httpRoute (which takes
@@ -85,29 +133,9 @@ func gatewayAPIValidate(p *field.Path, tr *v1alpha1.RolloutTrafficRouting) field
 		}
 		names[r.Name] = true
 	}
-	refused := []struct {
-		key    string
-		set    bool
-		reason string
-	}{
-		{"grpcRoute", cfg.GRPCRoute != "", GatewayAPIOtherRoutes},
-		{"grpcRoutes", len(cfg.GRPCRoutes) > 0, GatewayAPIOtherRoutes},
-		{"tcpRoute", cfg.TCPRoute != "", GatewayAPIOtherRoutes},
-		{"tcpRoutes", len(cfg.TCPRoutes) > 0, GatewayAPIOtherRoutes},
-		{"tlsRoute", cfg.TLSRoute != "", GatewayAPIOtherRoutes},
-		{"tlsRoutes", len(cfg.TLSRoutes) > 0, GatewayAPIOtherRoutes},
-		{"httpRouteSelector", cfg.HTTPRouteSelector != nil, GatewayAPISelectors},
-		{"grpcRouteSelector", cfg.GRPCRouteSelector != nil, GatewayAPISelectors},
-		{"tcpRouteSelector", cfg.TCPRouteSelector != nil, GatewayAPISelectors},
-		{"tlsRouteSelector", cfg.TLSRouteSelector != nil, GatewayAPISelectors},
-		{"configMap", cfg.ConfigMap != "", GatewayAPIConfigMap},
-		{"disableInProgressLabel", cfg.DisableInProgressLabel != nil, GatewayAPIInProgress},
-		{"inProgressLabelKey", cfg.InProgressLabelKey != "", GatewayAPIInProgress},
-		{"inProgressLabelValue", cfg.InProgressLabelValue != "", GatewayAPIInProgress},
-	}
-	for _, r := range refused {
+	for _, r := range gatewayAPIRefusedKeys(cfg) {
 		if r.set {
-			errs = append(errs, field.Invalid(cp.Child(r.key), gatewayAPIRefusedValue, r.reason))
+			errs = append(errs, field.Invalid(cp.Child(r.key), gatewayAPIRefusedValue, GatewayAPIRefused(r.key)))
 		}
 	}
 	return errs

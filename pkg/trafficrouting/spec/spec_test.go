@@ -71,10 +71,10 @@ func TestSpecs(t *testing.T) {
 				HTTPRouteSelector: &metav1.LabelSelector{}, InProgressLabelKey: "k"}),
 			selected: []string{"gatewayAPI"},
 			errs: []string{
-				`p.plugins[argoproj-labs/gatewayAPI].grpcRoute: Invalid value: "not supported": ` + GatewayAPIOtherRoutes,
-				`p.plugins[argoproj-labs/gatewayAPI].httpRouteSelector: Invalid value: "not supported": ` + GatewayAPISelectors,
-				`p.plugins[argoproj-labs/gatewayAPI].configMap: Invalid value: "not supported": ` + GatewayAPIConfigMap,
-				`p.plugins[argoproj-labs/gatewayAPI].inProgressLabelKey: Invalid value: "not supported": ` + GatewayAPIInProgress,
+				`p.plugins[argoproj-labs/gatewayAPI].grpcRoute: Invalid value: "not supported": ` + GatewayAPIRefused("grpcRoute"),
+				`p.plugins[argoproj-labs/gatewayAPI].httpRouteSelector: Invalid value: "not supported": ` + GatewayAPIRefused("httpRouteSelector"),
+				`p.plugins[argoproj-labs/gatewayAPI].configMap: Invalid value: "not supported": ` + GatewayAPIRefused("configMap"),
+				`p.plugins[argoproj-labs/gatewayAPI].inProgressLabelKey: Invalid value: "not supported": ` + GatewayAPIRefused("inProgressLabelKey"),
 			},
 		},
 		"gatewayAPI beside another plugin": {

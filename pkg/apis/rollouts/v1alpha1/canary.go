@@ -196,7 +196,7 @@ type RolloutTrafficRouting struct {
 	// argoproj-labs/gatewayAPI (the Gateway API router), and refuses any other key.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=4
-	// +kubebuilder:validation:XValidation:rule="self.all(k, k == 'argoproj-labs/gatewayAPI')",message="spec.strategy.canary.trafficRouting.plugins: only argoproj-labs/gatewayAPI is supported (Serin builds that router in and runs no plugin binaries)",messageExpression="'spec.strategy.canary.trafficRouting.plugins: ' + self.filter(k, k != 'argoproj-labs/gatewayAPI').join(', ') + ' is not supported: only argoproj-labs/gatewayAPI is (Serin builds that router in and runs no plugin binaries)'"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k == 'argoproj-labs/gatewayAPI')",message="spec.strategy.canary.trafficRouting.plugins: only argoproj-labs/gatewayAPI is supported (Serin builds that router in and runs no plugin binaries)",messageExpression="'spec.strategy.canary.trafficRouting.plugins: ' + self.filter(k, k != 'argoproj-labs/gatewayAPI')[0] + ' is not supported: only argoproj-labs/gatewayAPI is (Serin builds that router in and runs no plugin binaries)'"
 	Plugins map[string]GatewayAPITrafficRouting `json:"plugins,omitempty"`
 	// ManagedRoutes lists the routes setHeaderRoute steps may name, in precedence order.
 	// +optional
@@ -249,15 +249,26 @@ const GatewayAPIPlugin = "argoproj-labs/gatewayAPI"
 // Serin does not support are declared only to be refused with a message naming them.
 //
 // +kubebuilder:validation:XValidation:rule="has(self.httpRoute) || (has(self.httpRoutes) && size(self.httpRoutes) > 0)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI must name an HTTPRoute in httpRoute or httpRoutes"
-// +kubebuilder:validation:XValidation:rule="!has(self.grpcRoute) && !has(self.grpcRoutes) && !has(self.tcpRoute) && !has(self.tcpRoutes) && !has(self.tlsRoute) && !has(self.tlsRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: grpcRoute(s), tcpRoute(s) and tlsRoute(s) are not supported: Serin splits HTTPRoutes only",messageExpression="'spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: ' + ((has(self.grpcRoute) ? ['grpcRoute'] : []) + (has(self.grpcRoutes) ? ['grpcRoutes'] : []) + (has(self.tcpRoute) ? ['tcpRoute'] : []) + (has(self.tcpRoutes) ? ['tcpRoutes'] : []) + (has(self.tlsRoute) ? ['tlsRoute'] : []) + (has(self.tlsRoutes) ? ['tlsRoutes'] : [])).join(', ') + ' not supported: Serin splits HTTPRoutes only'"
-// +kubebuilder:validation:XValidation:rule="!has(self.httpRouteSelector) && !has(self.grpcRouteSelector) && !has(self.tcpRouteSelector) && !has(self.tlsRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: route selectors are not supported: name the HTTPRoutes in httpRoute or httpRoutes",messageExpression="'spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: ' + ((has(self.httpRouteSelector) ? ['httpRouteSelector'] : []) + (has(self.grpcRouteSelector) ? ['grpcRouteSelector'] : []) + (has(self.tcpRouteSelector) ? ['tcpRouteSelector'] : []) + (has(self.tlsRouteSelector) ? ['tlsRouteSelector'] : [])).join(', ') + ' not supported: name the HTTPRoutes in httpRoute or httpRoutes'"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.httpRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.httpRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
 // +kubebuilder:validation:XValidation:rule="!has(self.configMap)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.configMap is not supported: Serin records the rules it manages on the HTTPRoute itself"
-// +kubebuilder:validation:XValidation:rule="!has(self.disableInProgressLabel) && !has(self.inProgressLabelKey) && !has(self.inProgressLabelValue)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: the in-progress label keys are not supported: Serin does not label routes during a rollout",messageExpression="'spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI: ' + ((has(self.disableInProgressLabel) ? ['disableInProgressLabel'] : []) + (has(self.inProgressLabelKey) ? ['inProgressLabelKey'] : []) + (has(self.inProgressLabelValue) ? ['inProgressLabelValue'] : [])).join(', ') + ' not supported: Serin does not label routes during a rollout'"
+// +kubebuilder:validation:XValidation:rule="!has(self.disableInProgressLabel)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.disableInProgressLabel is not supported: Serin does not label routes during a rollout"
+// +kubebuilder:validation:XValidation:rule="!has(self.inProgressLabelKey)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.inProgressLabelKey is not supported: Serin does not label routes during a rollout"
+// +kubebuilder:validation:XValidation:rule="!has(self.inProgressLabelValue)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.inProgressLabelValue is not supported: Serin does not label routes during a rollout"
 type GatewayAPITrafficRouting struct {
 	// HTTPRoute is an HTTPRoute whose rules to the stable Service Serin splits; it takes
 	// header routes (as httpRoutes[] with useHeaderRoutes: true).
 	// +optional
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	HTTPRoute string `json:"httpRoute,omitempty"`
 	// HTTPRoutes are several such HTTPRoutes; useHeaderRoutes says which take the
 	// setHeaderRoute steps' rules.
@@ -269,21 +280,25 @@ type GatewayAPITrafficRouting struct {
 	// Namespace of the HTTPRoutes. Serin supports only the Rollout's own namespace, which
 	// is also the default.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	Namespace string `json:"namespace,omitempty"`
 
 	// The plugin's keys Serin refuses (see the rules above and the README).
 
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	GRPCRoute string `json:"grpcRoute,omitempty"`
 	// +optional
 	// +kubebuilder:validation:MaxItems=16
 	GRPCRoutes []GatewayAPIRoute `json:"grpcRoutes,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	TCPRoute string `json:"tcpRoute,omitempty"`
 	// +optional
 	// +kubebuilder:validation:MaxItems=16
 	TCPRoutes []GatewayAPIRoute `json:"tcpRoutes,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	TLSRoute string `json:"tlsRoute,omitempty"`
 	// +optional
 	// +kubebuilder:validation:MaxItems=16
@@ -297,12 +312,15 @@ type GatewayAPITrafficRouting struct {
 	// +optional
 	TLSRouteSelector *metav1.LabelSelector `json:"tlsRouteSelector,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	ConfigMap string `json:"configMap,omitempty"`
 	// +optional
 	DisableInProgressLabel *bool `json:"disableInProgressLabel,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	InProgressLabelKey string `json:"inProgressLabelKey,omitempty"`
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
 	InProgressLabelValue string `json:"inProgressLabelValue,omitempty"`
 }
 
@@ -310,6 +328,7 @@ type GatewayAPITrafficRouting struct {
 type GatewayAPIRoute struct {
 	// Name of the route, in the Rollout's namespace.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
 	Name string `json:"name"`
 	// UseHeaderRoutes puts the setHeaderRoute steps' rules on this route.
 	// +optional
