@@ -64,7 +64,7 @@ func Render(ro *v1alpha1.Rollout, lister gatewaylisters.HTTPRouteLister, t plan.
 // the rules not Serin added ("web-stable=80 web-canary=20", once per distinct rule
 // split) and the rules Serin added: "web web-stable=80 web-canary=20 +rule serin-...".
 func Summarize(obj metav1.Object) string {
-	route, ok := obj.(*gwv1.HTTPRoute)
+	route, ok := asRoute(obj)
 	if !ok {
 		return obj.GetName()
 	}
@@ -90,4 +90,18 @@ func Summarize(obj metav1.Object) string {
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// asRoute is obj as an HTTPRoute, typed or unstructured (as the preview hands it over).
+func asRoute(obj metav1.Object) (*gwv1.HTTPRoute, bool) {
+	switch o := obj.(type) {
+	case *gwv1.HTTPRoute:
+		return o, true
+	case interface{ UnstructuredContent() map[string]any }:
+		var r gwv1.HTTPRoute
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.UnstructuredContent(), &r); err == nil {
+			return &r, true
+		}
+	}
+	return nil, false
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
@@ -161,4 +163,24 @@ func validSectionName(s string) bool {
 		return false
 	}
 	return !notSectionName.MatchString(s)
+}
+
+func TestSummarize(t *testing.T) {
+	ro := rollout("web")
+	r, err := Desired(ro, argoRoute("web"), true, plan.SetTraffic{CanaryWeight: 20,
+		HeaderRoutes: []v1alpha1.SetHeaderRoute{headerRoute("beta", "x-beta", v1alpha1.StringMatch{Exact: "1"})}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "web +rule " + RuleName("web", "beta", 0) + " web-stable=80 web-canary=20"
+	if got := Summarize(r); got != want {
+		t.Errorf("Summarize = %q, want %q", got, want)
+	}
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Summarize(&unstructured.Unstructured{Object: u}); got != want {
+		t.Errorf("Summarize(unstructured) = %q, want %q", got, want)
+	}
 }
