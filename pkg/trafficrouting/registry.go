@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -123,7 +124,7 @@ var httpRoutes = Watch{
 		if c.Gateway == nil || c.Kube == nil {
 			return false, nil
 		}
-		return servesResource(c.Kube, gwv1.SchemeGroupVersion.WithResource("httproutes"))
+		return servesResource(c.Kube, schema.GroupVersionResource{Group: gwv1.GroupVersion.Group, Version: gwv1.GroupVersion.Version, Resource: "httproutes"})
 	},
 }
 
