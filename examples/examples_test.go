@@ -31,6 +31,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
@@ -63,6 +64,8 @@ func newObject(apiVersion, kind string) any {
 		return &corev1.Service{}
 	case "networking.k8s.io/v1 Ingress":
 		return &networkingv1.Ingress{}
+	case "gateway.networking.k8s.io/v1 HTTPRoute":
+		return &gwv1.HTTPRoute{}
 	}
 	return nil
 }
@@ -197,6 +200,8 @@ func meta(obj any) *metav1.ObjectMeta {
 	case *corev1.Service:
 		return &o.ObjectMeta
 	case *networkingv1.Ingress:
+		return &o.ObjectMeta
+	case *gwv1.HTTPRoute:
 		return &o.ObjectMeta
 	}
 	panic(fmt.Sprintf("meta: unexpected %T", obj))
@@ -357,6 +362,7 @@ func checkReferences(t *testing.T, docs []doc) {
 	t.Helper()
 	services := map[string]*corev1.Service{}
 	ingresses := map[string]*networkingv1.Ingress{}
+	httpRoutes := map[string]*gwv1.HTTPRoute{}
 	templates := map[string]*v1alpha1.AnalysisTemplateSpec{}
 	clusterTemplates := map[string]*v1alpha1.AnalysisTemplateSpec{}
 	var rollouts []doc
@@ -366,6 +372,8 @@ func checkReferences(t *testing.T, docs []doc) {
 			services[o.Name] = o
 		case *networkingv1.Ingress:
 			ingresses[o.Name] = o
+		case *gwv1.HTTPRoute:
+			httpRoutes[o.Name] = o
 		case *v1alpha1.AnalysisTemplate:
 			templates[o.Name] = &o.Spec
 			checkTemplateArgs(t, d, &o.Spec)
@@ -442,6 +450,25 @@ func checkReferences(t *testing.T, docs []doc) {
 						}
 					}
 				}
+				if gw, ok := tr.Plugins[v1alpha1.GatewayAPIPlugin]; ok {
+					names := []string{gw.HTTPRoute}
+					for _, r := range gw.HTTPRoutes {
+						names = append(names, r.Name)
+					}
+					for _, name := range names {
+						if name == "" {
+							continue
+						}
+						route, ok := httpRoutes[name]
+						if !ok {
+							t.Errorf("%s: HTTPRoute %q is not defined in the example", d, name)
+							continue
+						}
+						if !httpRouteRoutesTo(route, c.StableService) {
+							t.Errorf("%s: HTTPRoute %q has no backend on the stable Service %q", d, name, c.StableService)
+						}
+					}
+				}
 			}
 			for i, s := range c.Steps {
 				if s.Analysis != nil {
@@ -507,6 +534,17 @@ func checkTemplateArgs(t *testing.T, d doc, spec *v1alpha1.AnalysisTemplateSpec)
 		sort.Strings(missing)
 		t.Errorf("%s: metrics use undeclared arguments %v", d, missing)
 	}
+}
+
+func httpRouteRoutesTo(route *gwv1.HTTPRoute, service string) bool {
+	for _, rule := range route.Spec.Rules {
+		for _, ref := range rule.BackendRefs {
+			if string(ref.Name) == service && (ref.Kind == nil || *ref.Kind == "Service") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func ingressRoutesTo(ing *networkingv1.Ingress, service string) bool {

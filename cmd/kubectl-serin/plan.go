@@ -32,10 +32,11 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 		Long: "plan runs the controller's step machine (pkg/plan) over a simulated cluster where pods\n" +
 			"become available at once, pauses are promoted and timed pauses run out, and shows per\n" +
 			"step the ReplicaSet sizes, traffic weights, header routes, Service selectors and the\n" +
-			"objects the traffic router writes (nginx: the canary Ingress). Offline, the Rollout's\n" +
-			"template is taken as an update of a stable revision running every replica;\n" +
+			"objects the traffic router writes (nginx: the canary Ingress; gatewayAPI: the\n" +
+			"HTTPRoutes). Offline, the Rollout's template is taken as an update of a stable revision\n" +
+			"running every replica;\n" +
 			"--from-cluster starts from the Rollout, ReplicaSets, Services and router objects\n" +
-			"(Ingresses) in the cluster, with the file's spec.",
+			"(Ingresses, HTTPRoutes) in the cluster, with the file's spec.",
 		Example: "  kubectl serin plan -f examples/canary-nginx/\n  kubectl serin plan -f rollout.yaml --from-cluster -o yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,7 +72,7 @@ func newPlanCmd(o *rootOptions) *cobra.Command {
 			return renderPlan(o, ro, pv)
 		},
 	}
-	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory holding one Rollout (and its Services and Ingresses); - for stdin")
+	cmd.Flags().StringSliceVarP(&files, "filename", "f", nil, "manifest file or directory holding one Rollout (and its Services, Ingresses or HTTPRoutes); - for stdin")
 	cmd.Flags().BoolVar(&fromCluster, "from-cluster", false, "start from the Rollout's current state in the cluster")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml: every step with the router's objects in full")
 	return cmd
@@ -151,7 +152,11 @@ func clusterStart(ctx context.Context, o *rootOptions, file *v1alpha1.Rollout) (
 		}
 		start.Services[name] = svc
 	}
-	if start.RouterObjects, err = trafficrouting.ListObjects(ctx, c.Kube, ro); err != nil {
+	routers, err := o.routerClients(c.Kube)
+	if err != nil {
+		return start, err
+	}
+	if start.RouterObjects, err = trafficrouting.ListObjects(ctx, routers, ro); err != nil {
 		return start, fmt.Errorf("--from-cluster: %w", err)
 	}
 	start.Traffic = trafficrouting.ObserveObjects(ro, start.RouterObjects)

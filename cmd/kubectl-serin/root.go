@@ -14,6 +14,7 @@ import (
 	"github.com/serin-dev/serin/pkg/actions"
 	"github.com/serin-dev/serin/pkg/cli/textview"
 	"github.com/serin-dev/serin/pkg/client/clientset/versioned"
+	"github.com/serin-dev/serin/pkg/trafficrouting"
 )
 
 // rootOptions are what every subcommand shares: kubectl's connection flags
@@ -113,6 +114,16 @@ func (o *rootOptions) clients() (actions.Clients, string, error) {
 		return actions.Clients{}, "", fmt.Errorf("serin client: %w", err)
 	}
 	return actions.Clients{Kube: kube, Serin: serin}, ns, nil
+}
+
+// routerClients are the traffic routers' clients from kubectl's flags, with kube for
+// client-go's kinds.
+func (o *rootOptions) routerClients(kube kubernetes.Interface) (trafficrouting.Clients, error) {
+	cfg, err := o.flags.ToRESTConfig()
+	if err != nil {
+		return trafficrouting.Clients{}, fmt.Errorf("load the kubeconfig: %w", err)
+	}
+	return trafficrouting.NewClients(kube, cfg)
 }
 
 // style is colour on a terminal only (and never with NO_COLOR set).

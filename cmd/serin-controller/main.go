@@ -178,6 +178,11 @@ func run(o options, log *logrus.Logger) error {
 	if err != nil {
 		return err
 	}
+	// The routers write through cfg, fenced as serin's (JSON: their kinds are CRDs).
+	routers, err := trafficrouting.NewClients(kube, cfg)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -223,9 +228,12 @@ func run(o options, log *logrus.Logger) error {
 	recorder := broadcaster.NewRecorder(scheme, corev1.EventSource{Component: component})
 
 	reconcile := func(ctx context.Context) error {
-		inf, err := rollout.NewInformers(kube, serin, watchNS)
+		inf, err := rollout.NewInformers(kube, serin, routers, watchNS)
 		if err != nil {
 			return err
+		}
+		if len(inf.UnservedRouterKinds) > 0 {
+			log.WithField("kinds", inf.UnservedRouterKinds).Info("the API server does not serve these router kinds (CRDs not installed): Rollouts that route through them wait for a restart after the CRDs are installed")
 		}
 		ctrl, err := rollout.New(rollout.Config{
 			Kube: kube, Serin: serin, Informers: inf, Recorder: recorder, Metrics: m,

@@ -39,9 +39,11 @@ func TestFirstRolloutIsStableAtOnce(t *testing.T) {
 	expect(t, "step", step(s), 2)
 }
 
-// Full canary: setWeight 20 → pause {} → promote → setWeight 50 → pause 5s → done.
-func TestCanaryWithNginxThroughEveryStep(t *testing.T) {
-	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pauseFor("5s"))))
+// Full canary, with each router: setWeight 20 → pause {} → promote → setWeight 50 → pause 5s → done.
+func TestCanaryThroughEveryStep(t *testing.T) { eachRouter(t, testCanaryThroughEveryStep) }
+
+func testCanaryThroughEveryStep(t *testing.T, withRouter rolloutOpt) {
+	s := newSim(t, rollout("web", withRouter, withSteps(setWeight(20), pause(), setWeight(50), pauseFor("5s"))))
 	s.settle()
 	s.setImage("v2")
 	s.settle()
@@ -83,8 +85,10 @@ func TestCanaryWithNginxThroughEveryStep(t *testing.T) {
 
 // Abort: weight 0, canary Service back to stable, canary down after the delay; retry runs
 // the steps again; promote ends Healthy.
-func TestAbortRetryPromote(t *testing.T) {
-	s := newSim(t, rollout("web", withNginx(), withSteps(setWeight(20), pause(), setWeight(50), pause()),
+func TestAbortRetryPromote(t *testing.T) { eachRouter(t, testAbortRetryPromote) }
+
+func testAbortRetryPromote(t *testing.T, withRouter rolloutOpt) {
+	s := newSim(t, rollout("web", withRouter, withSteps(setWeight(20), pause(), setWeight(50), pause()),
 		withCanary(func(c *v1alpha1.CanaryStrategy) { c.AbortScaleDownDelaySeconds = int32p(10) })))
 	s.settle()
 	s.setImage("v2")
@@ -456,10 +460,12 @@ func TestHashCollision(t *testing.T) {
 
 // A header route gets the canary a pod to serve it, and its step waits until the router
 // shows the route.
-func TestHeaderRouteStep(t *testing.T) {
+func TestHeaderRouteStep(t *testing.T) { eachRouter(t, testHeaderRouteStep) }
+
+func testHeaderRouteStep(t *testing.T, withRouter rolloutOpt) {
 	route := v1alpha1.SetHeaderRoute{Name: "testers", Match: []v1alpha1.HeaderRoutingMatch{
 		{HeaderName: "X-Canary", HeaderValue: &v1alpha1.StringMatch{Exact: "yes"}}}}
-	s := newSim(t, rollout("web", withNginx(), withSteps(
+	s := newSim(t, rollout("web", withRouter, withSteps(
 		v1alpha1.CanaryStep{SetHeaderRoute: &route}, pause(),
 		v1alpha1.CanaryStep{SetHeaderRoute: &v1alpha1.SetHeaderRoute{Name: "testers"}}, setWeight(30), pause())))
 	s.settle()

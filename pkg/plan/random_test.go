@@ -121,7 +121,12 @@ func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 	}
 	opts := []rolloutOpt{withReplicas(int32(1 + rng.IntN(6))), withSteps(steps...)}
 	if rng.IntN(3) > 0 {
-		opts = append(opts, withNginx())
+		if rng.IntN(2) == 0 {
+			opts = append(opts, withNginx())
+		} else {
+			// HTTPRoutes match headers, not cookies.
+			opts = append(opts, withGatewayAPI(), withSteps(cookiesToHeaders(steps)...))
+		}
 	} else {
 		// setCanaryScale and setHeaderRoute need a router: drop them from router-less rollouts.
 		var basic []v1alpha1.CanaryStep
@@ -140,6 +145,23 @@ func randomRollout(rng *rand.Rand) *v1alpha1.Rollout {
 		withBackground("rate", int32(rng.IntN(min(n, 3))))(ro)
 	}
 	return ro
+}
+
+// cookiesToHeaders is steps with each cookie match of a header route turned into a
+// header match of the same name.
+func cookiesToHeaders(steps []v1alpha1.CanaryStep) []v1alpha1.CanaryStep {
+	out := make([]v1alpha1.CanaryStep, len(steps))
+	for i, s := range steps {
+		out[i] = *s.DeepCopy()
+		if hr := out[i].SetHeaderRoute; hr != nil {
+			for j, m := range hr.Match {
+				if m.CookieName != "" {
+					hr.Match[j] = v1alpha1.HeaderRoutingMatch{HeaderName: m.CookieName, HeaderValue: &v1alpha1.StringMatch{Exact: "always"}}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // canaryPodsFlap makes some pods of a non-stable ReplicaSet unavailable until the next

@@ -280,6 +280,27 @@ func withNginx() rolloutOpt {
 	}
 }
 
+// withGatewayAPI routes through the HTTPRoute named as the Rollout, as Argo's
+// argoproj-labs/gatewayAPI plugin configuration has it.
+func withGatewayAPI() rolloutOpt {
+	return func(ro *v1alpha1.Rollout) {
+		c := ro.Spec.Strategy.Canary
+		c.StableService, c.CanaryService = ro.Name+"-stable", ro.Name+"-canary"
+		c.TrafficRouting = &v1alpha1.RolloutTrafficRouting{Plugins: map[string]v1alpha1.GatewayAPITrafficRouting{
+			v1alpha1.GatewayAPIPlugin: {HTTPRoute: ro.Name, Namespace: ro.Namespace},
+		}}
+	}
+}
+
+// eachRouter runs test once with each router, as a subtest named after it. The plan
+// does not know the router (gather reports what it observed); what differs is the spec
+// the plan validates and carries.
+func eachRouter(t *testing.T, test func(t *testing.T, withRouter rolloutOpt)) {
+	for name, opt := range map[string]rolloutOpt{"nginx": withNginx(), "gatewayAPI": withGatewayAPI()} {
+		t.Run(name, func(t *testing.T) { test(t, opt) })
+	}
+}
+
 func withReplicas(n int32) rolloutOpt {
 	return func(ro *v1alpha1.Rollout) { ro.Spec.Replicas = int32p(n) }
 }

@@ -1,12 +1,15 @@
 package preview
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
@@ -159,5 +162,43 @@ func TestRoleMetadata(t *testing.T) {
 	}
 	if len(pv.Steps) != len(c.Steps) || len(pv.Promoted.ReplicaSets) != 1 {
 		t.Errorf("steps %d of %d, promoted %+v; want every step and only the new revision", len(pv.Steps), len(c.Steps), pv.Promoted.ReplicaSets)
+	}
+}
+
+// The Gateway API example previews with its HTTPRoute rendered at each step: the
+// testers' rule while its step is in force, then the weights.
+func TestCanaryGatewayAPI(t *testing.T) {
+	m := load(t, "../../examples/canary-gateway-api")
+	ro := m.Rollouts[0]
+	ro.Namespace = "shop"
+	c, notes := Offline(ro, m)
+	if len(notes) != 0 {
+		t.Errorf("notes %v: the example holds its Services and HTTPRoute", notes)
+	}
+	pv, err := Run(c, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// steps: setHeaderRoute testers, pause {}, setHeaderRoute testers (off), setWeight 20,
+	// pause 30s, setWeight 50, pause 30s
+	wants := []struct {
+		rules  int    // rules of the rendered route: 1, or 2 with Serin's
+		weight string // the canary backend's weight in the route's own rule
+	}{{2, "0"}, {2, "0"}, {1, "0"}, {1, "20"}, {1, "20"}, {1, "50"}, {1, "50"}}
+	if len(pv.Steps) != len(wants) {
+		t.Fatalf("got %d steps, want %d", len(pv.Steps), len(wants))
+	}
+	for i, w := range wants {
+		ros := pv.Steps[i].State.RouterObjects
+		if len(ros) != 1 || ros[0].GetKind() != "HTTPRoute" || ros[0].GetName() != "web" {
+			t.Fatalf("step %d: router objects %v, want the HTTPRoute web", i+1, ros)
+		}
+		rules, _, _ := unstructured.NestedSlice(ros[0].Object, "spec", "rules")
+		last := rules[len(rules)-1].(map[string]any)
+		refs := last["backendRefs"].([]any)
+		weight := fmt.Sprint(refs[1].(map[string]any)["weight"])
+		if len(rules) != w.rules || weight != w.weight {
+			t.Errorf("step %d: %d rules, canary weight %s; want %d rules, weight %s", i+1, len(rules), weight, w.rules, w.weight)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
@@ -86,14 +85,14 @@ func Summarize(ro *v1alpha1.Rollout, obj metav1.Object) string {
 
 // ListObjects lists, in ro's namespace, every object of the kinds ro's router reads
 // (for `kubectl serin plan --from-cluster`); none without a router.
-func ListObjects(ctx context.Context, kube kubernetes.Interface, ro *v1alpha1.Rollout) ([]runtime.Object, error) {
+func ListObjects(ctx context.Context, c Clients, ro *v1alpha1.Rollout) ([]runtime.Object, error) {
 	e, _ := selected(ro)
 	if e == nil {
 		return nil, nil
 	}
 	var out []runtime.Object
 	for _, w := range e.Watches {
-		objs, err := w.List(ctx, kube, ro.Namespace)
+		objs, err := w.List(ctx, c, ro.Namespace)
 		if err != nil {
 			return nil, err
 		}

@@ -10,14 +10,16 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	kubeinformers "k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	networkinglisters "k8s.io/client-go/listers/networking/v1"
 	"k8s.io/client-go/tools/cache"
+	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
+	gatewaylisters "sigs.k8s.io/gateway-api/pkg/client/listers/apis/v1"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
 	"github.com/serin-dev/serin/pkg/refs"
+	"github.com/serin-dev/serin/pkg/trafficrouting/gatewayapi"
 	"github.com/serin-dev/serin/pkg/trafficrouting/nginx"
 	"github.com/serin-dev/serin/pkg/trafficrouting/spec"
 )
@@ -59,14 +61,10 @@ type Watch struct {
 	// Informer is the kind's shared informer from the controller's factories.
 	Informer func(Factories) cache.SharedIndexInformer
 	// List lists the kind's objects in namespace from the API server.
-	List func(ctx context.Context, kube kubernetes.Interface, namespace string) ([]runtime.Object, error)
-}
-
-// Factories are the informer factories the controller builds its caches with; a router
-// whose kinds client-go does not serve adds its factory here.
-type Factories struct {
-	// Kube serves client-go's kinds, with the controller's namespace and transform.
-	Kube kubeinformers.SharedInformerFactory
+	List func(ctx context.Context, c Clients, namespace string) ([]runtime.Object, error)
+	// Optional, for a kind the API server serves only once its CRDs are installed,
+	// reports whether it serves it; nil for a kind always served. See ServedWatches.
+	Optional func(Clients) (bool, error)
 }
 
 // ingresses is the Watch of networking.k8s.io/v1 Ingresses.
@@ -77,8 +75,8 @@ var ingresses = Watch{
 	Informer: func(f Factories) cache.SharedIndexInformer {
 		return f.Kube.Networking().V1().Ingresses().Informer()
 	},
-	List: func(ctx context.Context, kube kubernetes.Interface, namespace string) ([]runtime.Object, error) {
-		list, err := kube.NetworkingV1().Ingresses(namespace).List(ctx, metav1.ListOptions{})
+	List: func(ctx context.Context, c Clients, namespace string) ([]runtime.Object, error) {
+		list, err := c.Kube.NetworkingV1().Ingresses(namespace).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return nil, fmt.Errorf("list ingresses in namespace %q: %w", namespace, err)
 		}
@@ -99,6 +97,46 @@ func ingressLister(d Deps) networkinglisters.IngressLister {
 	return networkinglisters.NewIngressLister(idx)
 }
 
+// httpRoutes is the Watch of gateway.networking.k8s.io/v1 HTTPRoutes, a CRD a cluster
+// may not have.
+var httpRoutes = Watch{
+	Kind:        gatewayapi.Kind,
+	Object:      &gwv1.HTTPRoute{},
+	AddToScheme: gwv1.Install,
+	Informer: func(f Factories) cache.SharedIndexInformer {
+		return f.Gateway.Gateway().V1().HTTPRoutes().Informer()
+	},
+	List: func(ctx context.Context, c Clients, namespace string) ([]runtime.Object, error) {
+		if c.Gateway == nil {
+			return nil, fmt.Errorf("list HTTPRoutes in namespace %q: no Gateway API client", namespace)
+		}
+		list, err := c.Gateway.GatewayV1().HTTPRoutes(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("list HTTPRoutes in namespace %q: %w", namespace, err)
+		}
+		out := make([]runtime.Object, 0, len(list.Items))
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+		return out, nil
+	},
+	Optional: func(c Clients) (bool, error) {
+		if c.Gateway == nil || c.Kube == nil {
+			return false, nil
+		}
+		return servesResource(c.Kube, schema.GroupVersionResource{Group: gwv1.GroupVersion.Group, Version: gwv1.GroupVersion.Version, Resource: "httproutes"})
+	},
+}
+
+// httpRouteLister is the lister over d's HTTPRoute cache (empty when d has none).
+func httpRouteLister(d Deps) gatewaylisters.HTTPRouteLister {
+	idx := d.Caches[gatewayapi.Kind]
+	if idx == nil {
+		idx = cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	}
+	return gatewaylisters.NewHTTPRouteLister(idx)
+}
+
 // entries maps each router's name to its entry: the one place a router's implementation
 // is named. Every spec of pkg/trafficrouting/spec has one.
 var entries = map[string]Entry{
@@ -106,16 +144,30 @@ var entries = map[string]Entry{
 		Spec:    spec.Nginx,
 		Watches: []Watch{ingresses},
 		Refs:    nginx.Refs,
-		New:     func(d Deps) Router { return nginx.New(d.Client, ingressLister(d)) },
+		New:     func(d Deps) Router { return nginx.New(d.Clients.Kube, ingressLister(d)) },
 		Render: func(ro *v1alpha1.Rollout, d Deps, t plan.SetTraffic) []runtime.Object {
 			return nginx.Render(ro, ingressLister(d), t)
 		},
 		Describe:  nginx.Describe,
 		Summarize: nginx.Summarize,
 	},
+	spec.GatewayAPI.Name: {
+		Spec:    spec.GatewayAPI,
+		Watches: []Watch{httpRoutes},
+		Refs:    gatewayapi.Refs,
+		New:     func(d Deps) Router { return gatewayapi.New(d.Clients.Gateway, httpRouteLister(d)) },
+		Render: func(ro *v1alpha1.Rollout, d Deps, t plan.SetTraffic) []runtime.Object {
+			return gatewayapi.Render(ro, httpRouteLister(d), t)
+		},
+		Describe:  gatewayapi.Describe,
+		Summarize: gatewayapi.Summarize,
+	},
 }
 
-var _ Router = (*nginx.Router)(nil)
+var (
+	_ Router = (*nginx.Router)(nil)
+	_ Router = (*gatewayapi.Router)(nil)
+)
 
 // selected is the entry ro's spec.strategy.canary.trafficRouting selects: nil and no
 // error when the Rollout has no trafficRouting (a blue-green Rollout, or a canary that
@@ -147,10 +199,17 @@ func selected(ro *v1alpha1.Rollout) (*Entry, error) {
 
 // For returns the router ro selects, built over d: nil and no error without
 // trafficRouting; an error when trafficRouting selects no supported router or several.
+// An optional kind the router reads that d has no cache of (its CRD was not installed
+// when the controller started) is an error saying so.
 func For(ro *v1alpha1.Rollout, d Deps) (Router, error) {
 	e, err := selected(ro)
 	if e == nil || err != nil {
 		return nil, err
+	}
+	for _, w := range e.Watches {
+		if w.Optional != nil && d.Caches[w.Kind] == nil {
+			return nil, fmt.Errorf("rollout %s: the %s router reads %ss, which the API server did not serve when the controller started: install their CRDs, then restart the controller", ro.Name, e.Spec.Name, w.Kind)
+		}
 	}
 	return e.New(d), nil
 }

@@ -2,6 +2,7 @@ package trafficrouting
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/client-go/tools/cache"
+	gatewayfake "sigs.k8s.io/gateway-api/pkg/client/clientset/versioned/fake"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 	"github.com/serin-dev/serin/pkg/plan"
@@ -38,10 +41,19 @@ func TestFor(t *testing.T) {
 		},
 		"trafficRouting without a router": {
 			ro:      canary(&v1alpha1.RolloutTrafficRouting{MaxTrafficWeight: new(int32)}),
-			wantErr: "sets no supported router (supported: nginx)",
+			wantErr: "sets no supported router (supported: gatewayAPI, nginx)",
+		},
+		"gatewayAPI": {
+			ro:       canary(gatewayRouting("web")),
+			wantName: "gatewayAPI",
+		},
+		"nginx and gatewayAPI": {
+			ro:      canary(&v1alpha1.RolloutTrafficRouting{Nginx: &v1alpha1.NginxTrafficRouting{StableIngress: "web"}, Plugins: gatewayRouting("web").Plugins}),
+			wantErr: "sets several routers (gatewayAPI, nginx)",
 		},
 	}
-	d := Deps{Client: fake.NewClientset()}
+	d := OfflineDeps(nil)
+	d.Clients = Clients{Kube: fake.NewClientset()}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			r, err := For(tc.ro, d)
@@ -62,6 +74,69 @@ func TestFor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Without an HTTPRoute cache (the CRD was not served when the controller started), a
+// Rollout that selects the Gateway API router is told so; nginx is unaffected.
+func TestForWithoutHTTPRouteCache(t *testing.T) {
+	d := Deps{Clients: Clients{Kube: fake.NewClientset()}, Caches: map[string]cache.Indexer{}}
+	_, err := For(gatewayRollout("web"), d)
+	if want := "the gatewayAPI router reads HTTPRoutes, which the API server did not serve when the controller started: install their CRDs, then restart the controller"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("For error = %v, want one containing %q", err, want)
+	}
+	if r, err := For(nginxRollout("web"), d); err != nil || r == nil {
+		t.Errorf("For(nginx) = %v, %v; want the nginx router", r, err)
+	}
+}
+
+// ServedWatches leaves out the HTTPRoute watch when the API server does not serve
+// HTTPRoutes, or when there is no Gateway API client.
+func TestServedWatches(t *testing.T) {
+	kube := fake.NewClientset()
+	served, unserved, err := ServedWatches(Clients{Kube: kube})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(served) != 1 || served[0].Kind != "Ingress" || !reflect.DeepEqual(unserved, []string{"HTTPRoute"}) {
+		t.Errorf("ServedWatches without a Gateway client = %v, %v; want Ingress served, HTTPRoute not", kinds(served), unserved)
+	}
+	served, unserved, err = ServedWatches(Clients{Kube: kube, Gateway: gatewayfake.NewSimpleClientset()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(served) != 1 || !reflect.DeepEqual(unserved, []string{"HTTPRoute"}) {
+		t.Errorf("ServedWatches without the CRD = %v, %v; want HTTPRoute unserved", kinds(served), unserved)
+	}
+	kube.Resources = []*metav1.APIResourceList{{GroupVersion: "gateway.networking.k8s.io/v1", APIResources: []metav1.APIResource{{Name: "httproutes", Kind: "HTTPRoute"}}}}
+	served, unserved, err = ServedWatches(Clients{Kube: kube, Gateway: gatewayfake.NewSimpleClientset()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(served) != 2 || len(unserved) != 0 {
+		t.Errorf("ServedWatches with the CRD = %v, %v; want both served", kinds(served), unserved)
+	}
+}
+
+func kinds(ws []Watch) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.Kind)
+	}
+	return out
+}
+
+func gatewayRouting(routes ...string) *v1alpha1.RolloutTrafficRouting {
+	cfg := v1alpha1.GatewayAPITrafficRouting{}
+	for _, r := range routes {
+		cfg.HTTPRoutes = append(cfg.HTTPRoutes, v1alpha1.GatewayAPIRoute{Name: r, UseHeaderRoutes: true})
+	}
+	return &v1alpha1.RolloutTrafficRouting{Plugins: map[string]v1alpha1.GatewayAPITrafficRouting{v1alpha1.GatewayAPIPlugin: cfg}}
+}
+
+func gatewayRollout(routes ...string) *v1alpha1.Rollout {
+	ro := nginxRollout("x")
+	ro.Spec.Strategy.Canary.TrafficRouting = gatewayRouting(routes...)
+	return ro
 }
 
 func nginxRollout(stable ...string) *v1alpha1.Rollout {
@@ -102,6 +177,14 @@ func TestRefsAndDescribe(t *testing.T) {
 			},
 			wantDescribe: "nginx (Ingress web, web-internal)",
 		},
+		"gatewayAPI, two routes": {
+			ro: gatewayRollout("web", "web-internal"),
+			wantRouter: []refs.Object{
+				{Kind: "HTTPRoute", Name: "web", Role: refs.RoleStable},
+				{Kind: "HTTPRoute", Name: "web-internal", Role: refs.RoleStable},
+			},
+			wantDescribe: "gatewayAPI (HTTPRoute web, web-internal)",
+		},
 		"no trafficRouting": {
 			ro: &v1alpha1.Rollout{Spec: v1alpha1.RolloutSpec{Strategy: v1alpha1.RolloutStrategy{
 				Canary: &v1alpha1.CanaryStrategy{StableService: "web-stable"}}}},
@@ -140,7 +223,7 @@ func TestWatchesCoverRefs(t *testing.T) {
 		if e.Spec.Name != name {
 			t.Errorf("entry %q is named %q", name, e.Spec.Name)
 		}
-		for _, o := range Refs(nginxRollout("web")).Router {
+		for _, o := range slices.Concat(Refs(nginxRollout("web")).Router, Refs(gatewayRollout("web")).Router) {
 			if !watched[o.Kind] {
 				t.Errorf("router %s refers to a %s, a kind no router watches", name, o.Kind)
 			}

@@ -10,7 +10,6 @@ package trafficrouting
 import (
 	"context"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
@@ -33,10 +32,10 @@ type Router interface {
 	SetTraffic(ctx context.Context, ro *v1alpha1.Rollout, t plan.SetTraffic) error
 }
 
-// Deps is what a router may use: a client to write, and the caches of the kinds the
+// Deps is what a router may use: clients to write, and the caches of the kinds the
 // routers watch (Watch.Kind to its cache) to read. Offline (the preview, the plugin)
-// Client is nil and the caches hold the objects given.
+// Clients is empty and the caches hold the objects given.
 type Deps struct {
-	Client kubernetes.Interface
-	Caches map[string]cache.Indexer
+	Clients Clients
+	Caches  map[string]cache.Indexer
 }

@@ -45,11 +45,10 @@ const (
 // changes them and these messages together.
 var (
 	// MsgRouterRequired: trafficRouting selects no router.
-	MsgRouterRequired = "spec.strategy.canary.trafficRouting." + routespec.Names(routespec.Specs()) +
-		" is required: " + routespec.Names(routespec.Specs()) + " is the traffic router Serin supports"
+	MsgRouterRequired = "spec.strategy.canary.trafficRouting must set exactly one router: " + routespec.Fields(routespec.Specs(), "")
 	// MsgHeaderRouteNeedsRouting: a setHeaderRoute step without a router that routes by header.
-	MsgHeaderRouteNeedsRouting = "spec.strategy.canary.steps: setHeaderRoute needs trafficRouting." +
-		routespec.Names(routespec.HeaderRouters())
+	MsgHeaderRouteNeedsRouting = "spec.strategy.canary.steps: setHeaderRoute needs " +
+		routespec.Fields(routespec.HeaderRouters(), "trafficRouting.")
 )
 
 // CELMessages is every message the CRDs' CEL rules may give: those above, and those of

@@ -16,8 +16,8 @@ import (
 // the CEL rules, these messages and this test together.
 func TestRouterMessages(t *testing.T) {
 	for got, want := range map[string]string{
-		MsgRouterRequired:          "spec.strategy.canary.trafficRouting.nginx is required: nginx is the traffic router Serin supports",
-		MsgHeaderRouteNeedsRouting: "spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx",
+		MsgRouterRequired:          "spec.strategy.canary.trafficRouting must set exactly one router: nginx or plugins.argoproj-labs/gatewayAPI",
+		MsgHeaderRouteNeedsRouting: "spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx or trafficRouting.plugins.argoproj-labs/gatewayAPI",
 	} {
 		if got != want {
 			t.Errorf("message = %q, want %q", got, want)

@@ -26,7 +26,7 @@ type Clientset interface {
 // creates, updates or patches a new resourceVersion, and refuses with a Conflict, as the
 // API server does, an update whose object carries another resourceVersion than the
 // stored one, and a merge or strategic merge patch whose metadata.resourceVersion
-// differs from it. Objects seeded straight into the tracker keep the resourceVersion
+// differs from it, or a JSON patch that sets another. Objects seeded straight into the tracker keep the resourceVersion
 // they were given.
 func EnforceResourceVersions(c Clientset, resources ...string) {
 	var (
@@ -74,6 +74,10 @@ func checkPrecondition(tracker k8stesting.ObjectTracker, a k8stesting.Action) er
 		}
 		name, want = m.GetName(), m.GetResourceVersion()
 	case k8stesting.PatchAction:
+		if a.GetPatchType() == types.JSONPatchType {
+			name, want = a.GetName(), jsonPatchResourceVersion(a.GetPatch())
+			break
+		}
 		if a.GetPatchType() != types.MergePatchType && a.GetPatchType() != types.StrategicMergePatchType {
 			return nil
 		}
@@ -105,4 +109,23 @@ func checkPrecondition(tracker k8stesting.ObjectTracker, a k8stesting.Action) er
 			fmt.Errorf("the object has been modified: resourceVersion %s, not %s", m.GetResourceVersion(), want))
 	}
 	return nil
+}
+
+// jsonPatchResourceVersion is the resourceVersion a JSON patch sets ("" when none): the
+// API server takes it as a precondition, as a merge patch's.
+func jsonPatchResourceVersion(patch []byte) string {
+	var ops []struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value any    `json:"value"`
+	}
+	if json.Unmarshal(patch, &ops) != nil {
+		return ""
+	}
+	for _, op := range ops {
+		if v, ok := op.Value.(string); ok && (op.Op == "replace" || op.Op == "add") && op.Path == "/metadata/resourceVersion" {
+			return v
+		}
+	}
+	return ""
 }

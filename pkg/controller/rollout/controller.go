@@ -108,7 +108,7 @@ func New(cfg Config) (*Controller, error) {
 		pods:         corelisters.NewPodLister(inf.Pods.GetIndexer()),
 		podIndex:     inf.Pods.GetIndexer(),
 		services:     corelisters.NewServiceLister(inf.Services.GetIndexer()),
-		routerDeps:   inf.RouterDeps(cfg.Kube),
+		routerDeps:   inf.RouterDeps(),
 		runs:         serinlisters.NewAnalysisRunLister(inf.AnalysisRuns.GetIndexer()),
 		runIndex:     inf.AnalysisRuns.GetIndexer(),
 		templates:    serinlisters.NewAnalysisTemplateLister(inf.AnalysisTemplates.GetIndexer()),

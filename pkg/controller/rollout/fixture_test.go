@@ -71,7 +71,7 @@ func newFixture(t *testing.T, objs []runtime.Object, opts ...fixtureOpt) *fixtur
 		ev := a.(k8stesting.CreateAction).GetObject().(interface{ GetName() string })
 		return true, nil, f.kube.Tracker().Delete(corev1.SchemeGroupVersion.WithResource("pods"), a.GetNamespace(), ev.GetName())
 	})
-	inf, err := NewInformers(f.kube, f.serin, "")
+	inf, err := NewInformers(f.kube, f.serin, trafficrouting.Clients{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,8 +52,12 @@ type Informers struct {
 	Pods        cache.SharedIndexInformer
 	Services    cache.SharedIndexInformer
 	// Router holds, by kind, the caches of the objects the traffic routers read
-	// (trafficrouting.Watches: Ingresses for nginx).
+	// (trafficrouting.ServedWatches: Ingresses for nginx, HTTPRoutes for Gateway API when
+	// their CRD is installed).
 	Router map[string]cache.SharedIndexInformer
+	// UnservedRouterKinds are the kinds a router reads that the API server did not serve
+	// at start (a CRD not installed): they are not cached.
+	UnservedRouterKinds []string
 	// AnalysisRuns, AnalysisTemplates and ClusterAnalysisTemplates feed analysis steps
 	// and background analysis. ClusterAnalysisTemplates is nil for a controller limited
 	// to one namespace (a namespaced Role cannot grant a cluster-scoped kind).
@@ -61,12 +65,18 @@ type Informers struct {
 	AnalysisTemplates        cache.SharedIndexInformer
 	ClusterAnalysisTemplates cache.SharedIndexInformer
 
-	start []func(stop <-chan struct{})
+	start   []func(stop <-chan struct{})
+	routers trafficrouting.Clients
 }
 
 // NewInformers builds the informers for namespace ("" for every namespace) with no
 // periodic resync: every sync is caused by a change or by a requeue the plan asked for.
-func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespace string) (*Informers, error) {
+// routers are the traffic routers' clients (trafficrouting.NewClients); kube stands in
+// for their Kube when unset.
+func NewInformers(kube kubernetes.Interface, serin versioned.Interface, routers trafficrouting.Clients, namespace string) (*Informers, error) {
+	if routers.Kube == nil {
+		routers.Kube = kube
+	}
 	serinFactory := serininformers.NewSharedInformerFactoryWithOptions(serin, 0,
 		serininformers.WithNamespace(namespace),
 		serininformers.WithTransform(stripRollout))
@@ -88,6 +98,7 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 		Services:    kubeFactory.Core().V1().Services().Informer(),
 		Router:      map[string]cache.SharedIndexInformer{},
 		start:       []func(<-chan struct{}){serinFactory.Start, ownedFactory.Start, kubeFactory.Start},
+		routers:     routers,
 
 		AnalysisRuns:      serinFactory.Serin().V1alpha1().AnalysisRuns().Informer(),
 		AnalysisTemplates: serinFactory.Serin().V1alpha1().AnalysisTemplates().Informer(),
@@ -102,10 +113,18 @@ func NewInformers(kube kubernetes.Interface, serin versioned.Interface, namespac
 		indexRolloutByService:  rolloutServices,
 		indexRolloutByTemplate: rolloutTemplates,
 	}
-	for _, w := range trafficrouting.Watches() {
-		inf.Router[w.Kind] = w.Informer(trafficrouting.Factories{Kube: kubeFactory})
+	watches, unserved, err := trafficrouting.ServedWatches(routers)
+	if err != nil {
+		return nil, err
+	}
+	inf.UnservedRouterKinds = unserved
+	factories := trafficrouting.NewFactories(kubeFactory, routers, namespace, stripKube)
+	for _, w := range watches {
+		inf.Router[w.Kind] = w.Informer(factories)
 		rolloutIndexers[indexRolloutByRouter+w.Kind] = rolloutRouterObjects(w.Kind)
 	}
+	// After the informers are made: a factory starts only those it has made.
+	inf.start = append(inf.start, factories.Start)
 	if err := inf.Rollouts.AddIndexers(rolloutIndexers); err != nil {
 		return nil, fmt.Errorf("rollout indexers: %w", err)
 	}
@@ -152,9 +171,10 @@ func (inf *Informers) all() []cache.SharedIndexInformer {
 	return all
 }
 
-// RouterDeps are the traffic routers' Deps over these caches, writing with client.
-func (inf *Informers) RouterDeps(client kubernetes.Interface) trafficrouting.Deps {
-	d := trafficrouting.Deps{Client: client, Caches: map[string]cache.Indexer{}}
+// RouterDeps are the traffic routers' Deps over these caches, writing with the routers'
+// clients.
+func (inf *Informers) RouterDeps() trafficrouting.Deps {
+	d := trafficrouting.Deps{Clients: inf.routers, Caches: map[string]cache.Indexer{}}
 	for kind, i := range inf.Router {
 		d.Caches[kind] = i.GetIndexer()
 	}

@@ -21,6 +21,7 @@ const (
 // Ingress(es), and the router writes one canary Ingress per stable Ingress.
 var Nginx = Spec{
 	Name:     NginxName,
+	Field:    NginxName,
 	Selected: func(tr *v1alpha1.RolloutTrafficRouting) bool { return tr.Nginx != nil },
 	Validate: func(p *field.Path, tr *v1alpha1.RolloutTrafficRouting) field.ErrorList {
 		if n := tr.Nginx; (n.StableIngress != "") == (len(n.StableIngresses) > 0) {

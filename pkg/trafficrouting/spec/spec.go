@@ -21,6 +21,9 @@ import (
 type Spec struct {
 	// Name is the router's name: the field of trafficRouting that selects it ("nginx").
 	Name string
+	// Field is the field of trafficRouting that selects it ("nginx",
+	// "plugins.argoproj-labs/gatewayAPI"), for messages.
+	Field string
 	// Selected reports whether tr selects this router.
 	Selected func(tr *v1alpha1.RolloutTrafficRouting) bool
 	// Validate returns the problems of this router's fields in tr; p is the path of
@@ -35,7 +38,7 @@ type Spec struct {
 }
 
 // specs are the routers Serin supports, one file each, in the order messages name them.
-var specs = []Spec{Nginx}
+var specs = []Spec{Nginx, GatewayAPI}
 
 // objectValue leaves the value out of an error about a whole object, as the apiserver
 // does for a CEL rule (the same as pkg/validation's).

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
@@ -46,6 +47,44 @@ func TestSpecs(t *testing.T) {
 			tr:       &v1alpha1.RolloutTrafficRouting{Nginx: &v1alpha1.NginxTrafficRouting{StableIngress: "web", StableIngresses: []string{"api"}}},
 			selected: []string{"nginx"},
 			errs:     []string{"p.nginx: Invalid value: " + NginxOneStableIngress},
+		},
+		"gatewayAPI with httpRoute": {
+			tr:       gateway(v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "web", Namespace: "shop"}),
+			selected: []string{"gatewayAPI"},
+		},
+		"gatewayAPI with httpRoutes": {
+			tr:       gateway(v1alpha1.GatewayAPITrafficRouting{HTTPRoutes: []v1alpha1.GatewayAPIRoute{{Name: "a"}, {Name: "b", UseHeaderRoutes: true}}}),
+			selected: []string{"gatewayAPI"},
+		},
+		"gatewayAPI without a route": {
+			tr:       gateway(v1alpha1.GatewayAPITrafficRouting{Namespace: "shop"}),
+			selected: []string{"gatewayAPI"},
+			errs:     []string{"p.plugins[argoproj-labs/gatewayAPI]: Invalid value: " + GatewayAPINoRoute},
+		},
+		"gatewayAPI naming a route twice": {
+			tr:       gateway(v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "a", HTTPRoutes: []v1alpha1.GatewayAPIRoute{{Name: "a"}}}),
+			selected: []string{"gatewayAPI"},
+			errs:     []string{`p.plugins[argoproj-labs/gatewayAPI].httpRoutes[0].name: Invalid value: "a": ` + GatewayAPIRouteTwice},
+		},
+		"gatewayAPI with keys Serin refuses": {
+			tr: gateway(v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "web", GRPCRoute: "g", ConfigMap: "cm",
+				HTTPRouteSelector: &metav1.LabelSelector{}, InProgressLabelKey: "k"}),
+			selected: []string{"gatewayAPI"},
+			errs: []string{
+				`p.plugins[argoproj-labs/gatewayAPI].grpcRoute: Invalid value: "not supported": ` + GatewayAPIRefused("grpcRoute"),
+				`p.plugins[argoproj-labs/gatewayAPI].httpRouteSelector: Invalid value: "not supported": ` + GatewayAPIRefused("httpRouteSelector"),
+				`p.plugins[argoproj-labs/gatewayAPI].configMap: Invalid value: "not supported": ` + GatewayAPIRefused("configMap"),
+				`p.plugins[argoproj-labs/gatewayAPI].inProgressLabelKey: Invalid value: "not supported": ` + GatewayAPIRefused("inProgressLabelKey"),
+			},
+		},
+		"gatewayAPI beside another plugin": {
+			tr: &v1alpha1.RolloutTrafficRouting{Plugins: map[string]v1alpha1.GatewayAPITrafficRouting{
+				v1alpha1.GatewayAPIPlugin: {HTTPRoute: "web"}, "argoproj-labs/openshift": {}}},
+			selected: []string{"gatewayAPI"},
+			errs:     []string{`p.plugins[argoproj-labs/openshift]: Unsupported value: "argoproj-labs/openshift": supported values: "argoproj-labs/gatewayAPI"`},
+		},
+		"another plugin alone selects no router": {
+			tr: &v1alpha1.RolloutTrafficRouting{Plugins: map[string]v1alpha1.GatewayAPITrafficRouting{"argoproj-labs/openshift": {}}},
 		},
 	}
 	for name, tc := range tests {
@@ -102,6 +141,28 @@ func TestNginxHeaderRoute(t *testing.T) {
 	}
 }
 
+func gateway(cfg v1alpha1.GatewayAPITrafficRouting) *v1alpha1.RolloutTrafficRouting {
+	return &v1alpha1.RolloutTrafficRouting{Plugins: map[string]v1alpha1.GatewayAPITrafficRouting{v1alpha1.GatewayAPIPlugin: cfg}}
+}
+
+func TestGatewayAPIHeaderRoute(t *testing.T) {
+	hr := &v1alpha1.SetHeaderRoute{Name: "r", Match: []v1alpha1.HeaderRoutingMatch{
+		{HeaderName: "x-a", HeaderValue: &v1alpha1.StringMatch{Exact: "1"}}, {CookieName: "canary"}}}
+	want := []string{`p.match[1].cookieName: Invalid value: "canary": ` + GatewayAPINoCookie}
+	if errs := errStrings(GatewayAPI.ValidateHeaderRoute(field.NewPath("p"), hr)); !slices.Equal(errs, want) {
+		t.Errorf("ValidateHeaderRoute = %q, want %q", errs, want)
+	}
+}
+
+func TestGatewayAPIRoutes(t *testing.T) {
+	got := GatewayAPIRoutes(gateway(v1alpha1.GatewayAPITrafficRouting{HTTPRoute: "a",
+		HTTPRoutes: []v1alpha1.GatewayAPIRoute{{Name: "b"}, {Name: "a"}, {Name: "c", UseHeaderRoutes: true}}}))
+	want := []v1alpha1.GatewayAPIRoute{{Name: "a", UseHeaderRoutes: true}, {Name: "b"}, {Name: "c", UseHeaderRoutes: true}}
+	if !slices.Equal(got, want) {
+		t.Errorf("GatewayAPIRoutes = %+v, want %+v (httpRoute takes header routes, as in Argo's plugin)", got, want)
+	}
+}
+
 func TestNames(t *testing.T) {
 	tests := map[string]struct {
 		names []string
@@ -136,7 +197,7 @@ func TestEverySpecIsComplete(t *testing.T) {
 	for _, s := range HeaderRouters() {
 		headerRouters = append(headerRouters, s.Name)
 	}
-	if want := []string{"nginx"}; !slices.Equal(headerRouters, want) {
+	if want := []string{"nginx", "gatewayAPI"}; !slices.Equal(headerRouters, want) {
 		t.Errorf("HeaderRouters = %q, want %q", headerRouters, want)
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	framework.Main(m, framework.WithController("--leader-elect=false", "--log-level=debug"))
+	framework.Main(m, framework.WithGatewayAPI(), framework.WithController("--leader-elect=false", "--log-level=debug"))
 }
 
 const fourSteps = `      - setWeight: 20

@@ -68,6 +68,7 @@ type options struct {
 	nodes          int
 	controller     bool
 	controllerArgs []string
+	gatewayAPI     bool
 }
 
 // WithNodes sets how many fake Nodes the cluster gets (default 3).
@@ -168,6 +169,11 @@ func setUp(ctx context.Context, o options) (*Framework, error) {
 	}
 	if err := f.InstallCRDs(ctx, filepath.Join(root, "manifests", "crds")); err != nil {
 		return f, err
+	}
+	if o.gatewayAPI {
+		if err := f.InstallGatewayAPICRDs(ctx); err != nil {
+			return f, err
+		}
 	}
 	if o.controller {
 		if _, err := f.StartController(o.controllerArgs...); err != nil {

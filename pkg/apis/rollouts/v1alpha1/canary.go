@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -9,7 +10,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.trafficRouting) || (has(self.canaryService) && size(self.canaryService) > 0 && has(self.stableService) && size(self.stableService) > 0)",message="spec.strategy.canary.canaryService and stableService are required when trafficRouting is set"
 // +kubebuilder:validation:XValidation:rule="!has(self.canaryService) || !has(self.stableService) || size(self.canaryService) == 0 || self.canaryService != self.stableService",message="spec.strategy.canary.canaryService must differ from stableService"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setCanaryScale))",message="spec.strategy.canary.steps: setCanaryScale needs trafficRouting"
-// +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setHeaderRoute))",message="spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx"
+// +kubebuilder:validation:XValidation:rule="!has(self.steps) || has(self.trafficRouting) || self.steps.all(s, !has(s.setHeaderRoute))",message="spec.strategy.canary.steps: setHeaderRoute needs trafficRouting.nginx or trafficRouting.plugins.argoproj-labs/gatewayAPI"
 // +kubebuilder:validation:XValidation:rule="!has(self.steps) || self.steps.all(s, !has(s.setWeight) || s.setWeight <= (has(self.trafficRouting) && has(self.trafficRouting.maxTrafficWeight) ? self.trafficRouting.maxTrafficWeight : 100))",message="spec.strategy.canary.steps: setWeight must not exceed trafficRouting.maxTrafficWeight (default 100)"
 // +kubebuilder:validation:XValidation:rule="!(has(self.maxSurge) && has(self.maxUnavailable) && string(self.maxSurge) in ['0', '0%'] && string(self.maxUnavailable) in ['0', '0%'])",message="spec.strategy.canary.maxSurge and maxUnavailable must not both be zero"
 type CanaryStrategy struct {
@@ -185,11 +186,18 @@ type StringMatch struct {
 
 // RolloutTrafficRouting is the router that splits traffic between stable and canary.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.nginx)",message="spec.strategy.canary.trafficRouting.nginx is required: nginx is the traffic router Serin supports"
+// +kubebuilder:validation:XValidation:rule="(has(self.nginx) ? 1 : 0) + (has(self.plugins) && 'argoproj-labs/gatewayAPI' in self.plugins ? 1 : 0) == 1",message="spec.strategy.canary.trafficRouting must set exactly one router: nginx or plugins.argoproj-labs/gatewayAPI"
 type RolloutTrafficRouting struct {
 	// Nginx routes through the ingress-nginx controller with a canary Ingress.
 	// +optional
 	Nginx *NginxTrafficRouting `json:"nginx,omitempty"`
+	// Plugins holds router plugin configurations by plugin name, as Argo Rollouts' field
+	// of that name does. Serin has no plugins: it builds in the one it accepts,
+	// argoproj-labs/gatewayAPI (the Gateway API router), and refuses any other key.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=4
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k == 'argoproj-labs/gatewayAPI')",message="spec.strategy.canary.trafficRouting.plugins: only argoproj-labs/gatewayAPI is supported (Serin builds that router in and runs no plugin binaries)",messageExpression="'spec.strategy.canary.trafficRouting.plugins: ' + self.filter(k, k != 'argoproj-labs/gatewayAPI')[0] + ' is not supported: only argoproj-labs/gatewayAPI is (Serin builds that router in and runs no plugin binaries)'"
+	Plugins map[string]GatewayAPITrafficRouting `json:"plugins,omitempty"`
 	// ManagedRoutes lists the routes setHeaderRoute steps may name, in precedence order.
 	// +optional
 	// +listType=map
@@ -231,4 +239,98 @@ type NginxTrafficRouting struct {
 	// CanaryIngressAnnotations are put on the canary Ingress as they are.
 	// +optional
 	CanaryIngressAnnotations map[string]string `json:"canaryIngressAnnotations,omitempty"`
+}
+
+// GatewayAPIPlugin is the key of trafficRouting.plugins that selects the Gateway API router.
+const GatewayAPIPlugin = "argoproj-labs/gatewayAPI"
+
+// GatewayAPITrafficRouting is the configuration of the argoproj-labs/gatewayAPI plugin, as
+// Argo Rollouts users write it: the HTTPRoutes whose weights Serin sets. The plugin's keys
+// Serin does not support are declared only to be refused with a message naming them.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.httpRoute) || (has(self.httpRoutes) && size(self.httpRoutes) > 0)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI must name an HTTPRoute in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRoute)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRoute is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRoutes)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRoutes is not supported: Serin splits HTTPRoutes only"
+// +kubebuilder:validation:XValidation:rule="!has(self.httpRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.httpRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.grpcRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.grpcRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.tcpRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tcpRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsRouteSelector)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.tlsRouteSelector is not supported: name the HTTPRoutes in httpRoute or httpRoutes"
+// +kubebuilder:validation:XValidation:rule="!has(self.configMap)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.configMap is not supported: Serin records the rules it manages on the HTTPRoute itself"
+// +kubebuilder:validation:XValidation:rule="!has(self.disableInProgressLabel)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.disableInProgressLabel is not supported: Serin does not label routes during a rollout"
+// +kubebuilder:validation:XValidation:rule="!has(self.inProgressLabelKey)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.inProgressLabelKey is not supported: Serin does not label routes during a rollout"
+// +kubebuilder:validation:XValidation:rule="!has(self.inProgressLabelValue)",message="spec.strategy.canary.trafficRouting.plugins.argoproj-labs/gatewayAPI.inProgressLabelValue is not supported: Serin does not label routes during a rollout"
+type GatewayAPITrafficRouting struct {
+	// HTTPRoute is an HTTPRoute whose rules to the stable Service Serin splits; it takes
+	// header routes (as httpRoutes[] with useHeaderRoutes: true).
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	HTTPRoute string `json:"httpRoute,omitempty"`
+	// HTTPRoutes are several such HTTPRoutes; useHeaderRoutes says which take the
+	// setHeaderRoute steps' rules.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	HTTPRoutes []GatewayAPIRoute `json:"httpRoutes,omitempty"`
+	// Namespace of the HTTPRoutes. Serin supports only the Rollout's own namespace, which
+	// is also the default.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Namespace string `json:"namespace,omitempty"`
+
+	// The plugin's keys Serin refuses (see the rules above and the README).
+
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	GRPCRoute string `json:"grpcRoute,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	GRPCRoutes []GatewayAPIRoute `json:"grpcRoutes,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	TCPRoute string `json:"tcpRoute,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	TCPRoutes []GatewayAPIRoute `json:"tcpRoutes,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	TLSRoute string `json:"tlsRoute,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	TLSRoutes []GatewayAPIRoute `json:"tlsRoutes,omitempty"`
+	// +optional
+	HTTPRouteSelector *metav1.LabelSelector `json:"httpRouteSelector,omitempty"`
+	// +optional
+	GRPCRouteSelector *metav1.LabelSelector `json:"grpcRouteSelector,omitempty"`
+	// +optional
+	TCPRouteSelector *metav1.LabelSelector `json:"tcpRouteSelector,omitempty"`
+	// +optional
+	TLSRouteSelector *metav1.LabelSelector `json:"tlsRouteSelector,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ConfigMap string `json:"configMap,omitempty"`
+	// +optional
+	DisableInProgressLabel *bool `json:"disableInProgressLabel,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	InProgressLabelKey string `json:"inProgressLabelKey,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	InProgressLabelValue string `json:"inProgressLabelValue,omitempty"`
+}
+
+// GatewayAPIRoute names one route of the Gateway API router.
+type GatewayAPIRoute struct {
+	// Name of the route, in the Rollout's namespace.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// UseHeaderRoutes puts the setHeaderRoute steps' rules on this route.
+	// +optional
+	UseHeaderRoutes bool `json:"useHeaderRoutes,omitempty"`
 }
