@@ -67,7 +67,9 @@ func (s Spec) Equal(o Spec) bool {
 
 // SpecFor returns what to serve for pod: ok is false when the pod is not served (not
 // Running, no IP yet, or no TCP container port). Readiness does not matter: a pod that is
-// not Ready is served, so that a router sending it traffic is caught. An error names the
+// not Ready is served, so that a router sending it traffic is caught. A terminating pod
+// (deletionTimestamp set, still Running) is served until it is gone, as a real pod serves
+// through its grace period. An error names the
 // container and the variable whose value is invalid.
 func SpecFor(pod *corev1.Pod) (spec Spec, ok bool, err error) {
 	if pod == nil || pod.Status.Phase != corev1.PodRunning || pod.Status.PodIP == "" {
