@@ -27,20 +27,24 @@ func main() {
 	kubeconfig := flag.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster whose pods to serve")
 	namespace := flag.String("namespace", "", "serve only this namespace's pods (default: every namespace)")
 	metricsPort := flag.Int("metrics-port", podsim.DefaultMetricsPort, "port of each pod IP where its /metrics answers (-1: none)")
+	linger := flag.Duration("linger", 0, "keep serving a deleted pod this long after it is gone, as a real pod does during its grace period (0: close at once)")
 	sdAddr := flag.String("sd-addr", "", "address (host:port) where /targets lists every pod's metrics target for Prometheus' http_sd_configs (default: not served)")
 	flag.Parse()
-	if err := run(*kubeconfig, *namespace, int32(*metricsPort), *sdAddr); err != nil {
+	if err := run(*kubeconfig, *namespace, podsim.Options{MetricsPort: int32(*metricsPort), Linger: *linger, Logf: log.Printf}, *sdAddr); err != nil {
 		fmt.Fprintln(os.Stderr, "podsim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, namespace string, metricsPort int32, sdAddr string) error {
+func run(kubeconfig, namespace string, opts podsim.Options, sdAddr string) error {
 	if kubeconfig == "" {
 		return errors.New("--kubeconfig (or KUBECONFIG) is required")
 	}
-	if metricsPort == 0 || metricsPort > 65535 {
-		return fmt.Errorf("--metrics-port=%d: want 1-65535, or -1 for none", metricsPort)
+	if opts.MetricsPort == 0 || opts.MetricsPort > 65535 || opts.MetricsPort < -1 {
+		return fmt.Errorf("--metrics-port=%d: want 1-65535, or -1 for none", opts.MetricsPort)
+	}
+	if opts.Linger < 0 {
+		return fmt.Errorf("--linger=%s: want 0 or more", opts.Linger)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
@@ -52,7 +56,7 @@ func run(kubeconfig, namespace string, metricsPort int32, sdAddr string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	r := podsim.NewReconciler(podsim.Options{MetricsPort: metricsPort, Logf: log.Printf})
+	r := podsim.NewReconciler(opts)
 	if sdAddr != "" {
 		ln, err := net.Listen("tcp", sdAddr)
 		if err != nil {

@@ -11,7 +11,9 @@
 // container env SERIN_SIM_ERROR_RATE (share of requests failed, 0 to 1, spread evenly),
 // SERIN_SIM_ERROR_CODE (their status, default 500) and SERIN_SIM_LATENCY (a Go duration
 // added to every answer). An invalid value leaves the pod unserved, with an error naming
-// the pod, container and variable.
+// the pod, container and variable. A pod that stops Running, changes IP or is deleted is
+// closed at once; Options.Linger keeps a deleted one answering for a while, as a real pod
+// does in its grace period (kwok removes deleted pods at once).
 //
 // Each pod has its own Prometheus registry (serin_sim_requests_total{port,code} and the
 // histogram serin_sim_request_duration_seconds{port,code}), at /metrics on the pod's IP,

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
 )
 
 // DefaultMetricsPort is the port of every served pod's IP where /metrics answers, unless
@@ -18,6 +20,15 @@ type Options struct {
 	// when 0, none when negative. When a container declares this port, /metrics is served
 	// there beside the app.
 	MetricsPort int32
+	// Linger keeps a deleted pod served for this long after it is gone (0: closed at
+	// once). kwok removes a deleted pod at once, while a real pod goes on answering during
+	// its grace period, until routers have dropped its endpoint: a test of "no failed
+	// request" across a scale-down wants the real behaviour. Only deletion lingers; a pod
+	// that stops Running, changes IP or gets a new UID is closed at once. A new pod given
+	// the address of a lingering one is retried (by Run's queue) until the address is free.
+	Linger time.Duration
+	// Clock schedules the end of lingering (default: the real clock).
+	Clock clock.WithDelayedExecution
 	// Logf receives one line per change (pod served, replaced, closed); nil discards them.
 	Logf func(format string, args ...any)
 }
@@ -28,6 +39,8 @@ type Options struct {
 // Running, or whose IP or ports changed. It is safe for concurrent use.
 type Reconciler struct {
 	metricsPort int32
+	linger      time.Duration
+	clock       clock.WithDelayedExecution
 	logf        func(format string, args ...any)
 
 	mu   sync.Mutex
@@ -36,7 +49,11 @@ type Reconciler struct {
 
 // NewReconciler returns a Reconciler serving nothing yet.
 func NewReconciler(opts Options) *Reconciler {
-	r := &Reconciler{metricsPort: opts.MetricsPort, logf: opts.Logf, pods: map[string]*podServer{}}
+	r := &Reconciler{metricsPort: opts.MetricsPort, linger: opts.Linger, clock: opts.Clock, logf: opts.Logf,
+		pods: map[string]*podServer{}}
+	if r.clock == nil {
+		r.clock = clock.RealClock{}
+	}
 	if r.metricsPort == 0 {
 		r.metricsPort = DefaultMetricsPort
 	}
@@ -58,6 +75,13 @@ func (r *Reconciler) Sync(key string, pod *corev1.Pod) error {
 	if cur != nil && serve && err == nil && cur.spec.Equal(spec) {
 		return nil
 	}
+	if cur != nil && pod == nil && r.linger > 0 {
+		if cur.lingering == nil {
+			cur.lingering = r.clock.AfterFunc(r.linger, func() { r.expire(key, cur) })
+			r.logf("podsim: %s: deleted; serving %s for %s more", key, cur.spec.IP, r.linger)
+		}
+		return nil
+	}
 	if cur != nil {
 		cur.close(false)
 		delete(r.pods, key)
@@ -76,6 +100,18 @@ func (r *Reconciler) Sync(key string, pod *corev1.Pod) error {
 	r.pods[key] = ps
 	r.logf("podsim: %s: serving %s %v (revision %q)", key, spec.IP, portNumbers(spec), spec.Ports[0].Identity.Revision)
 	return nil
+}
+
+// expire closes a deleted pod at the end of its linger, unless it was replaced since.
+func (r *Reconciler) expire(key string, ps *podServer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pods[key] == ps {
+		delete(r.pods, key)
+		ps.lingering = nil // fired: nothing to stop (and a fake clock is locked while it fires)
+		ps.close(false)
+		r.logf("podsim: %s: closed %s %v (linger over)", key, ps.spec.IP, portNumbers(ps.spec))
+	}
 }
 
 // Served returns the Spec of every pod being served, by namespace/name.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 // loopbackIP returns an address of 127/8 (all local on Linux) that no other test is
@@ -267,5 +268,67 @@ func TestMetricsOnADeclaredPort(t *testing.T) {
 	got := scrape(t, ip+":8080")
 	if s := got[`serin_sim_requests_total{code="200", port="8080"}`]; s == nil || s.Value != 1 {
 		t.Errorf("requests on the shared port: %v", s)
+	}
+}
+
+func TestDeletedPodLingers(t *testing.T) {
+	fake := clocktesting.NewFakeClock(time.Now())
+	expired := make(chan string, 10)
+	r := NewReconciler(Options{Linger: 2 * time.Second, Clock: fake, Logf: func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		t.Log(line)
+		if strings.Contains(line, "linger over") {
+			expired <- line
+		}
+	}})
+	t.Cleanup(r.Close)
+	ip, ip2 := loopbackIP(), loopbackIP()
+	mustSync(t, r, testPod("gone", ip, []int32{8080}))
+	mustSync(t, r, testPod("stops", ip2, []int32{8080}))
+
+	mustSync(t, r, &corev1.Pod{ObjectMeta: testPod("gone", "", nil).ObjectMeta}) // still there: no linger
+	refused(t, ip+":8080")
+	mustSync(t, r, testPod("gone", ip, []int32{8080}))
+	if err := r.Sync("ns/gone", nil); err != nil {
+		t.Fatal(err)
+	}
+	fake.Step(1999 * time.Millisecond)
+	if resp, a := get(t, ip+":8080"); resp.StatusCode != 200 || a.Pod != "gone" {
+		t.Errorf("deleted pod during its linger: status %d, body %+v", resp.StatusCode, a)
+	}
+	// Stopping Running is not a deletion: closed at once.
+	mustSync(t, r, testPod("stops", ip2, []int32{8080}, withPhase(corev1.PodSucceeded)))
+	refused(t, ip2+":8080")
+
+	fake.Step(time.Millisecond)
+	select {
+	case <-expired:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the linger did not end")
+	}
+	refused(t, ip+":8080")
+	if len(r.Served()) != 0 {
+		t.Errorf("still serving %v", r.Served())
+	}
+}
+
+func TestNewPodReplacesALingeringOne(t *testing.T) {
+	fake := clocktesting.NewFakeClock(time.Now())
+	r := NewReconciler(Options{Linger: time.Minute, Clock: fake, Logf: t.Logf})
+	t.Cleanup(r.Close)
+	ip := loopbackIP()
+	mustSync(t, r, testPod("web-0", ip, []int32{8080}))
+	if err := r.Sync("ns/web-0", nil); err != nil {
+		t.Fatal(err)
+	}
+	// The same name again, a new pod (new UID) at the same address: served at once.
+	mustSync(t, r, testPod("web-0", ip, []int32{8080}, withLabels("rollouts-pod-template-hash", "new"),
+		func(p *corev1.Pod) { p.UID = "uid-2" }))
+	if resp, _ := get(t, ip+":8080"); resp.Header.Get(HeaderRevision) != "new" {
+		t.Errorf("revision %q, want the new pod's", resp.Header.Get(HeaderRevision))
+	}
+	fake.Step(time.Minute) // the old linger's end must not close the new pod
+	if resp, _ := get(t, ip+":8080"); resp.Header.Get(HeaderRevision) != "new" {
+		t.Errorf("after the old linger: revision %q, want the new pod's", resp.Header.Get(HeaderRevision))
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"k8s.io/utils/clock"
 )
 
 // The response headers that attribute an answer to the pod that gave it.
@@ -52,6 +53,8 @@ type podServer struct {
 	listeners []net.Listener
 	servers   []*http.Server
 	done      sync.WaitGroup // Serve loops and drains
+	closing   sync.Once
+	lingering clock.Timer // set once the pod is deleted and lingers
 }
 
 // startPod binds every port of spec on spec.IP and serves them. On error nothing stays
@@ -101,18 +104,23 @@ func startPod(spec Spec, metricsPort int32) (*podServer, error) {
 // and lets requests in flight finish for up to drainTimeout; wait says whether to wait
 // for them.
 func (ps *podServer) close(wait bool) {
-	for _, ln := range ps.listeners {
-		_ = ln.Close()
-	}
-	for _, srv := range ps.servers {
-		ps.done.Go(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
-			defer cancel()
-			if srv.Shutdown(ctx) != nil {
-				_ = srv.Close()
-			}
-		})
-	}
+	ps.closing.Do(func() {
+		if ps.lingering != nil {
+			ps.lingering.Stop()
+		}
+		for _, ln := range ps.listeners {
+			_ = ln.Close()
+		}
+		for _, srv := range ps.servers {
+			ps.done.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+				defer cancel()
+				if srv.Shutdown(ctx) != nil {
+					_ = srv.Close()
+				}
+			})
+		}
+	})
 	if wait {
 		ps.done.Wait()
 	}
