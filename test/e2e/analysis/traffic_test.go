@@ -5,6 +5,7 @@ package analysis
 import (
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,12 +28,14 @@ type traffic struct {
 	apps map[string]*app
 }
 
-// app is one test's series. nginx apps serve ingress-nginx's metric names.
+// app is one test's series. nginx apps serve ingress-nginx's metric names, traefik apps
+// Traefik's.
 type app struct {
 	namespace  string
 	nginx      bool
+	traefik    bool
 	errorRatio float64
-	latency    float64 // seconds, per request (nginx)
+	latency    float64 // seconds, per request (nginx, traefik)
 	ok, failed float64
 	stableErr  float64 // errors of the stable version, which a canary check must ignore
 	durSum     float64
@@ -49,7 +52,22 @@ var (
 		[]string{"namespace", "ingress", "service", "canary"}, nil)
 	nginxDurCount = prometheus.NewDesc("nginx_ingress_controller_response_duration_seconds_count", "ingress-nginx's response time count.",
 		[]string{"namespace", "ingress", "service", "canary"}, nil)
+	traefikRequests = prometheus.NewDesc("traefik_service_requests_total", "Traefik's request counter per service, as Traefik v3.7 exports it.",
+		[]string{"code", "method", "protocol", "service"}, nil)
+	traefikDuration = prometheus.NewDesc("traefik_service_request_duration_seconds", "Traefik's request duration histogram per service.",
+		[]string{"code", "method", "protocol", "service"}, nil)
 )
+
+// traefikBuckets are Traefik's default histogram buckets.
+var traefikBuckets = []float64{0.1, 0.3, 1.2, 5}
+
+// traefikServices are the Traefik service names of an app's canary and stable version,
+// as Traefik's kubernetesingressnginx provider names them for namespace ns, Ingress web,
+// Service web-stable, port 80.
+func traefikServices(ns string) (canary, stable string) {
+	stable = ns + "-web-web-stable-80@kubernetesingressnginx"
+	return strings.Replace(stable, "@", "-canary@", 1), stable
+}
 
 func newTraffic() *traffic {
 	t := &traffic{apps: map[string]*app{}}
@@ -61,7 +79,7 @@ func newTraffic() *traffic {
 
 // Describe sends the descriptors of every series.
 func (t *traffic) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{demoRequests, nginxRequests, nginxDurSum, nginxDurCount} {
+	for _, d := range []*prometheus.Desc{demoRequests, nginxRequests, nginxDurSum, nginxDurCount, traefikRequests, traefikDuration} {
 		ch <- d
 	}
 }
@@ -76,7 +94,10 @@ func (t *traffic) Collect(ch chan<- prometheus.Metric) {
 		a.stableErr += requestsPerScrape
 		a.durSum += requestsPerScrape * a.latency
 		n := float64(a.scrapes+1) * requestsPerScrape
-		if a.nginx {
+		switch {
+		case a.traefik:
+			a.collectTraefik(ch)
+		case a.nginx:
 			canary := a.namespace + "-web-canary-80"
 			ch <- prometheus.MustNewConstMetric(nginxRequests, prometheus.CounterValue, a.ok, a.namespace, "web", "web-canary", canary, "200")
 			ch <- prometheus.MustNewConstMetric(nginxRequests, prometheus.CounterValue, a.failed, a.namespace, "web", "web-canary", canary, "503")
@@ -85,7 +106,7 @@ func (t *traffic) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(nginxDurCount, prometheus.CounterValue, n, a.namespace, "web", "web-canary", canary)
 			ch <- prometheus.MustNewConstMetric(nginxDurSum, prometheus.CounterValue, a.stableErr*10, a.namespace, "web", "web-stable", "")
 			ch <- prometheus.MustNewConstMetric(nginxDurCount, prometheus.CounterValue, a.stableErr, a.namespace, "web", "web-stable", "")
-		} else {
+		default:
 			ch <- prometheus.MustNewConstMetric(demoRequests, prometheus.CounterValue, a.ok, name, "canary", "200")
 			ch <- prometheus.MustNewConstMetric(demoRequests, prometheus.CounterValue, a.failed, name, "canary", "500")
 		}
@@ -93,6 +114,33 @@ func (t *traffic) Collect(ch chan<- prometheus.Metric) {
 		close(a.scraped)
 		a.scraped = make(chan struct{})
 	}
+}
+
+// collectTraefik sends the app's series in Traefik's format: the canary's requests by
+// code, every one lasting a.latency; the stable version's all failing and slow, which
+// the templates must ignore.
+func (a *app) collectTraefik(ch chan<- prometheus.Metric) {
+	canary, stable := traefikServices(a.namespace)
+	hist := func(count, latency float64, code, service string) prometheus.Metric {
+		buckets := map[float64]uint64{}
+		for _, le := range traefikBuckets {
+			if latency <= le {
+				buckets[le] = uint64(count)
+			} else {
+				buckets[le] = 0
+			}
+		}
+		return prometheus.MustNewConstHistogram(traefikDuration, uint64(count), count*latency, buckets, code, "GET", "http", service)
+	}
+	// Like Traefik, no series for a code that never answered.
+	for code, n := range map[string]float64{"200": a.ok, "500": a.failed} {
+		if n > 0 {
+			ch <- prometheus.MustNewConstMetric(traefikRequests, prometheus.CounterValue, n, code, "GET", "http", canary)
+			ch <- hist(n, a.latency, code, canary)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(traefikRequests, prometheus.CounterValue, a.stableErr, "500", "GET", "http", stable)
+	ch <- hist(a.stableErr, 4, "500", stable)
 }
 
 // serve registers an app (named after the test's namespace) with an error ratio and, for
@@ -103,6 +151,14 @@ func (t *traffic) serve(name string, nginx bool, errorRatio, latency float64, de
 	t.mu.Lock()
 	a := &app{namespace: name, nginx: nginx, errorRatio: errorRatio, latency: latency, scraped: make(chan struct{})}
 	t.apps[name] = a
+	t.mu.Unlock()
+	return t.waitScrapes(name, 3, deadline)
+}
+
+// serveTraefik is serve for an app in Traefik's format.
+func (t *traffic) serveTraefik(name string, errorRatio, latency float64, deadline time.Duration) error {
+	t.mu.Lock()
+	t.apps[name] = &app{namespace: name, traefik: true, errorRatio: errorRatio, latency: latency, scraped: make(chan struct{})}
 	t.mu.Unlock()
 	return t.waitScrapes(name, 3, deadline)
 }
