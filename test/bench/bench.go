@@ -61,6 +61,8 @@ type runner struct {
 	root  string
 	start time.Time
 	out   io.Writer
+	// shared is QUICK's one control plane for every group, each in its own namespace.
+	shared *Env
 }
 
 func (b *runner) logf(format string, args ...any) {
@@ -83,16 +85,40 @@ func Run(ctx context.Context, root string, o Options, out io.Writer) *Report {
 			break
 		}
 	}
+	if b.shared != nil {
+		b.shared.down()
+	}
 	r.Duration = time.Since(b.start).Round(time.Second).String()
 	return r
 }
 
 // withEnv brings up a control plane for a group, runs fn and always takes it down; an
 // error from either marks every scenario of the group.
+//
+// QUICK shares one control plane between the groups (its start is most of a short run):
+// each group gets its own namespace there and a controller that watches only that one.
 func (b *runner) withEnv(ctx context.Context, name string, eo envOptions, scs []*Scenario, fn func(*Env) error) []*Scenario {
-	e, err := up(ctx, b.root, b.o.Artifacts, name, eo, b.logf)
-	if e != nil {
-		defer e.down()
+	var e *Env
+	var err error
+	if b.o.Quick {
+		if b.shared == nil {
+			b.shared, err = up(ctx, b.root, b.o.Artifacts, "quick", envOptions{Nodes: 5, KCMQPS: burstKCMQPS}, b.logf)
+		}
+		if b.shared != nil && err == nil {
+			g := *b.shared
+			g.NS, g.Controller, g.shared = name, nil, true
+			e = &g
+			defer func() {
+				if e.Controller != nil {
+					e.Controller.Stop()
+				}
+			}()
+		}
+	} else {
+		e, err = up(ctx, b.root, b.o.Artifacts, name, eo, b.logf)
+		if e != nil {
+			defer e.down()
+		}
 	}
 	if err == nil {
 		err = fn(e)

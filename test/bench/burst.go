@@ -76,18 +76,18 @@ func latest(ts map[string]time.Time) time.Time {
 }
 
 func measureBurst(ctx context.Context, b *runner, e *Env, s *Scenario, n int, pipeline float64) error {
-	if err := e.namespace(ctx, benchNS); err != nil {
+	if err := e.namespace(ctx, e.NS); err != nil {
 		return err
 	}
-	ros, err := Record(ctx, e.Dyn, rolloutsGVR, benchNS)
+	ros, err := Record(ctx, e.Dyn, rolloutsGVR, e.NS)
 	if err != nil {
 		return err
 	}
-	rss, err := Record(ctx, e.Dyn, replicaSetsGVR, benchNS)
+	rss, err := Record(ctx, e.Dyn, replicaSetsGVR, e.NS)
 	if err != nil {
 		return err
 	}
-	ings, err := Record(ctx, e.Dyn, ingressesGVR, benchNS)
+	ings, err := Record(ctx, e.Dyn, ingressesGVR, e.NS)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func measureBurst(ctx context.Context, b *runner, e *Env, s *Scenario, n int, pi
 	}
 	apps := fleet("burst", n, 1, true)
 	b.logf("S5: creating %d Rollouts", n)
-	if err := e.createFleet(ctx, benchNS, apps); err != nil {
+	if err := e.createFleet(ctx, e.NS, apps); err != nil {
 		return err
 	}
 	if _, err := waitAll(ctx, b, ros, 0, n, 10*time.Minute, "Rollouts Healthy", healthy); err != nil {
@@ -108,7 +108,7 @@ func measureBurst(ctx context.Context, b *runner, e *Env, s *Scenario, n int, pi
 	markRS, markIng := rss.Len(), ings.Len()
 	b.logf("S5: new image for %d Rollouts at once", n)
 	t0 := time.Now()
-	if err := parallel(n, 32, func(i int) error { return e.setImage(ctx, benchNS, apps[i].Name, 1) }); err != nil {
+	if err := parallel(n, 32, func(i int) error { return e.setImage(ctx, e.NS, apps[i].Name, 1) }); err != nil {
 		return err
 	}
 	weights, err := waitAll(ctx, b, ings, markIng, n, 10*time.Minute, "canary weights 20", weightIs(canaryWeight))

@@ -14,10 +14,10 @@ func runCold(ctx context.Context, b *runner) []*Scenario {
 		"until its serin_reconcile_duration_seconds_count reaches %d (every Rollout synced once; /metrics polled every 250 ms); "+
 		"peak RSS is its VmHWM", n, n)
 	return b.withEnv(ctx, "cold", envOptions{Nodes: 1}, []*Scenario{s}, func(e *Env) error {
-		if err := e.namespace(ctx, benchNS); err != nil {
+		if err := e.namespace(ctx, e.NS); err != nil {
 			return err
 		}
-		rec, err := Record(ctx, e.Dyn, rolloutsGVR, benchNS)
+		rec, err := Record(ctx, e.Dyn, rolloutsGVR, e.NS)
 		if err != nil {
 			return err
 		}
@@ -26,7 +26,7 @@ func runCold(ctx context.Context, b *runner) []*Scenario {
 		}
 		b.logf("S6: creating %d Rollouts", n)
 		t0 := time.Now()
-		if err := e.createFleet(ctx, benchNS, fleet("cold", n, 0, false)); err != nil {
+		if err := e.createFleet(ctx, e.NS, fleet("cold", n, 0, false)); err != nil {
 			return err
 		}
 		if _, err := waitAll(ctx, b, rec, 0, n, 20*time.Minute, "Rollouts Healthy", healthy); err != nil {

@@ -29,6 +29,9 @@ type Env struct {
 	Dyn        dynamic.Interface
 	Controller *cluster.Controller
 	Dir        string // this scenario's artifacts: kwokctl log, controller log, saved logs
+	NS         string // the group's namespace
+	// shared: the control plane serves every group (QUICK); the controller watches NS only.
+	shared bool
 	root       string
 	log        func(format string, args ...any)
 }
@@ -58,7 +61,7 @@ func up(ctx context.Context, root, artifacts, scenario string, o envOptions, log
 	if c == nil {
 		return nil, err
 	}
-	e := &Env{Cluster: c, Dir: dir, root: root, log: log}
+	e := &Env{Cluster: c, Dir: dir, NS: scenario, root: root, log: log}
 	if err != nil {
 		return e, err
 	}
@@ -102,6 +105,9 @@ func (e *Env) startController(args ...string) error {
 	}
 	bin := filepath.Join(e.root, "bin", "serin-controller")
 	all := append([]string{"--leader-elect=false", "--profiling"}, args...)
+	if e.shared {
+		all = append(all, "--namespaced", "--namespace="+e.NS)
+	}
 	c, err := e.Cluster.StartController(bin, filepath.Join(e.Dir, fmt.Sprintf("controller-%d.log", time.Now().UnixNano())), all...)
 	if err != nil {
 		return err

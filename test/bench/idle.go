@@ -21,10 +21,10 @@ func runIdle(ctx context.Context, b *runner) []*Scenario {
 		"request counter stood still for 5 s; RSS from /proc, CPU = user+system time over the window, "+
 		"requests from the controller's serin_client_requests_total", n, nodesFor(n), window)
 	return b.withEnv(ctx, "idle", envOptions{Nodes: nodesFor(n)}, []*Scenario{s}, func(e *Env) error {
-		if err := e.namespace(ctx, benchNS); err != nil {
+		if err := e.namespace(ctx, e.NS); err != nil {
 			return err
 		}
-		rec, err := Record(ctx, e.Dyn, rolloutsGVR, benchNS)
+		rec, err := Record(ctx, e.Dyn, rolloutsGVR, e.NS)
 		if err != nil {
 			return err
 		}
@@ -33,7 +33,7 @@ func runIdle(ctx context.Context, b *runner) []*Scenario {
 		}
 		b.logf("S3: creating %d Rollouts", n)
 		t0 := time.Now()
-		if err := e.createFleet(ctx, benchNS, fleet("idle", n, 1, false)); err != nil {
+		if err := e.createFleet(ctx, e.NS, fleet("idle", n, 1, false)); err != nil {
 			return err
 		}
 		done, err := waitAll(ctx, b, rec, 0, n, 20*time.Minute, "Rollouts Healthy", healthy)

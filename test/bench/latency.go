@@ -13,7 +13,6 @@ import (
 )
 
 const (
-	benchNS = "bench"
 	// settle is how long a transition is given after its last awaited event for writes
 	// that follow it (a folded status write comes up to 2 s after the last one).
 	settle = 3 * time.Second
@@ -57,11 +56,11 @@ func runLatency(ctx context.Context, b *runner) []*Scenario {
 
 func (l *latency) run(ctx context.Context) error {
 	e, b := l.e, l.b
-	if err := e.namespace(ctx, benchNS); err != nil {
+	if err := e.namespace(ctx, e.NS); err != nil {
 		return err
 	}
 	for kind, gvr := range watched {
-		r, err := Record(ctx, e.Dyn, gvr, benchNS)
+		r, err := Record(ctx, e.Dyn, gvr, e.NS)
 		if err != nil {
 			return err
 		}
@@ -71,7 +70,7 @@ func (l *latency) run(ctx context.Context) error {
 		return err
 	}
 	a := app{Name: "web", Replicas: 4, Routed: true}
-	if err := e.create(ctx, benchNS, a); err != nil {
+	if err := e.create(ctx, e.NS, a); err != nil {
 		return err
 	}
 	if _, err := l.rec["Rollout"].WaitFor(ctx, 0, wait, "web Healthy", named("web", healthy)); err != nil {
@@ -103,8 +102,8 @@ func last(ds []time.Duration) string {
 // floor times n writes of one ConfigMap: the round trip of the write, and from sending
 // it to its watch event.
 func (l *latency) floor(ctx context.Context, n int) error {
-	cms := l.e.Dyn.Resource(configMapsGVR).Namespace(benchNS)
-	cm := obj("v1", "ConfigMap", benchNS, "floor", map[string]any{"data": map[string]any{"i": "0"}})
+	cms := l.e.Dyn.Resource(configMapsGVR).Namespace(l.e.NS)
+	cm := obj("v1", "ConfigMap", l.e.NS, "floor", map[string]any{"data": map[string]any{"i": "0"}})
 	if _, err := cms.Create(ctx, cm, metav1.CreateOptions{}); err != nil && len(l.write) == 0 {
 		return err
 	}
@@ -165,7 +164,7 @@ func (l *latency) countWrites(mark map[string]int) map[string]int {
 // stable image so that the next repetition starts from Healthy again.
 func (l *latency) rep(ctx context.Context, a app, i int) error {
 	e := l.e
-	ro, err := e.Dyn.Resource(rolloutsGVR).Namespace(benchNS).Get(ctx, a.Name, metav1.GetOptions{})
+	ro, err := e.Dyn.Resource(rolloutsGVR).Namespace(l.e.NS).Get(ctx, a.Name, metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
@@ -175,7 +174,7 @@ func (l *latency) rep(ctx context.Context, a app, i int) error {
 	// S1: the image.
 	mark := l.marks()
 	t0 := time.Now()
-	if err := l.patch(ctx, a.Name, fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"app","image":%q}]}}}}`, image(i)), ""); err != nil {
+	if err := l.patch(ctx, a.Name, types.JSONPatchType, imagePatch(i), ""); err != nil {
 		return err
 	}
 	newRS, err := l.rec["ReplicaSet"].WaitFor(ctx, mark["ReplicaSet"], wait, "the canary ReplicaSet", func(u *unstructured.Unstructured) bool {
@@ -211,7 +210,7 @@ func (l *latency) rep(ctx context.Context, a app, i int) error {
 	// S2: abort.
 	mark = l.marks()
 	t1 := time.Now()
-	if err := l.patch(ctx, a.Name, `{"status":{"abort":true}}`, "status"); err != nil {
+	if err := l.patch(ctx, a.Name, types.MergePatchType, `{"status":{"abort":true}}`, "status"); err != nil {
 		return err
 	}
 	seen, err := l.rec["Rollout"].WaitFor(ctx, mark["Rollout"], wait, "the abort", named(a.Name, func(u *unstructured.Unstructured) bool {
@@ -242,7 +241,7 @@ func (l *latency) rep(ctx context.Context, a app, i int) error {
 
 	// Back to the stable image: Healthy again, the canary scaled away.
 	mark = l.marks()
-	if err := l.patch(ctx, a.Name, fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"app","image":%q}]}}}}`, image(0)), ""); err != nil {
+	if err := l.patch(ctx, a.Name, types.JSONPatchType, imagePatch(0), ""); err != nil {
 		return err
 	}
 	if _, err := l.rec["Rollout"].WaitFor(ctx, mark["Rollout"], wait, "Healthy after the rollback", named(a.Name, healthy)); err != nil {
@@ -254,12 +253,12 @@ func (l *latency) rep(ctx context.Context, a app, i int) error {
 
 // patch is a merge patch of the Rollout (or its status) by the benchmark; the version it
 // makes is not the controller's write.
-func (l *latency) patch(ctx context.Context, name, patch, sub string) error {
+func (l *latency) patch(ctx context.Context, name string, pt types.PatchType, patch, sub string) error {
 	var subs []string
 	if sub != "" {
 		subs = []string{sub}
 	}
-	u, err := l.e.Dyn.Resource(rolloutsGVR).Namespace(benchNS).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}, subs...)
+	u, err := l.e.Dyn.Resource(rolloutsGVR).Namespace(l.e.NS).Patch(ctx, name, pt, []byte(patch), metav1.PatchOptions{}, subs...)
 	if err != nil {
 		return err
 	}

@@ -116,9 +116,14 @@ func (e *Env) create(ctx context.Context, ns string, a app) error {
 
 // setImage patches the Rollout's container image (a new revision).
 func (e *Env) setImage(ctx context.Context, ns, name string, n int) error {
-	patch := fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"app","image":%q}]}}}}`, image(n))
-	_, err := e.Dyn.Resource(rolloutsGVR).Namespace(ns).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+	_, err := e.Dyn.Resource(rolloutsGVR).Namespace(ns).Patch(ctx, name, types.JSONPatchType, []byte(imagePatch(n)), metav1.PatchOptions{})
 	return err
+}
+
+// imagePatch replaces the one container's image and nothing else (a merge patch would
+// replace the whole container list).
+func imagePatch(n int) string {
+	return fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image(n))
 }
 
 // abort sets status.abort, as `kubectl serin abort` does.
