@@ -63,6 +63,9 @@ func (w *writeCounter) count(kind string, evs []Event, into map[string]int) {
 		if ok == nil {
 			continue
 		}
+		if kind == "Pod" && e.Type != watch.Modified {
+			continue // kube-controller-manager creates and deletes pods
+		}
 		switch e.Type {
 		case watch.Added:
 			into[kind+" create"]++
