@@ -32,8 +32,8 @@ type Env struct {
 	NS         string // the group's namespace
 	// shared: the control plane serves every group (QUICK); the controller watches NS only.
 	shared bool
-	root       string
-	log        func(format string, args ...any)
+	root   string
+	log    func(format string, args ...any)
 }
 
 // envOptions are what a scenario asks of its control plane.

@@ -49,9 +49,12 @@ func (a app) objects(ns string) []*unstructured.Unstructured {
 	if a.Routed {
 		for _, svc := range []string{a.Name + "-stable", a.canaryService()} {
 			out = append(out, obj("v1", "Service", ns, svc, map[string]any{
+				// Headless: a burst of 200 Rollouts needs 400 Services, more than the
+				// control plane's Service IP range holds; no IP changes nothing measured.
 				"spec": map[string]any{
-					"selector": map[string]any{"app": a.Name},
-					"ports":    []any{map[string]any{"name": "http", "port": int64(80), "targetPort": int64(8080)}},
+					"clusterIP": "None",
+					"selector":  map[string]any{"app": a.Name},
+					"ports":     []any{map[string]any{"name": "http", "port": int64(80), "targetPort": int64(8080)}},
 				},
 			}))
 		}
