@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -73,9 +74,27 @@ func waitAll(ctx context.Context, b *runner, r *Recorder, mark, n int, timeout t
 	return done, nil
 }
 
-// createFleet creates the apps with 16 requests in flight.
+// createFleet creates the apps with 16 requests in flight, saying how far it got every
+// few seconds.
 func (e *Env) createFleet(ctx context.Context, ns string, apps []app) error {
-	return parallel(len(apps), 16, func(i int) error { return e.create(ctx, ns, apps[i]) })
+	var created atomic.Int64
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Second):
+				e.log("  %d/%d Rollouts created", created.Load(), len(apps))
+			}
+		}
+	}()
+	return parallel(len(apps), 16, func(i int) error {
+		err := e.create(ctx, ns, apps[i])
+		created.Add(1)
+		return err
+	})
 }
 
 // nodesFor is how many kwok Nodes (110 pods each) hold pods with room to spare.
