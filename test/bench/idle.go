@@ -120,7 +120,7 @@ func measureIdle(ctx context.Context, b *runner, e *Env, s *Scenario, n int, win
 		return fmt.Errorf("go tool pprof: %w: %s", err, out)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if !strings.HasPrefix(line, "Fetching") && !strings.HasPrefix(line, "Saved") && !strings.HasPrefix(line, "Type:") {
+		if !hasAnyPrefix(line, "Fetching", "Saved", "Type:", "File:", "Build ID:", "Time:") {
 			s.Heap = append(s.Heap, line)
 		}
 	}
@@ -135,4 +135,13 @@ func rssLimit(n int) float64 {
 		return 60
 	}
 	return 60 + float64(n-1000)*140/4000
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
