@@ -129,13 +129,6 @@ func imagePatch(n int) string {
 	return fmt.Sprintf(`[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":%q}]`, image(n))
 }
 
-// abort sets status.abort, as `kubectl serin abort` does.
-func (e *Env) abort(ctx context.Context, ns, name string) error {
-	_, err := e.Dyn.Resource(rolloutsGVR).Namespace(ns).Patch(ctx, name, types.MergePatchType,
-		[]byte(`{"status":{"abort":true}}`), metav1.PatchOptions{}, "status")
-	return err
-}
-
 // Predicates on watched objects.
 
 func str(u *unstructured.Unstructured, path ...string) string {
