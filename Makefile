@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := $(CURDIR)/bin
 
-.PHONY: all build test unit e2e bench lint codegen manifests verify demo \
+.PHONY: all build test unit e2e bench bench-smoke lint codegen manifests verify demo \
         kube-bin cluster-up cluster-down tools clean install tmux
 
 all: build
@@ -16,8 +16,9 @@ build:
 	@for d in cmd/*/; do [ -f "$$d/main.go" ] || continue; \
 	  n=$$(basename $$d); echo "go build -o bin/$$n ./$$d"; $(GO) build -o $(BIN)/$$n ./$$d; done
 
-## test: every test — unit tests, then the e2e suite on the local control plane
-test: unit e2e
+## test: every test — unit tests, then the e2e suite on the local control plane, then
+## the benchmark's smoke test
+test: unit e2e bench-smoke
 
 ## unit: fast tests, no cluster
 unit:
@@ -27,9 +28,18 @@ unit:
 e2e: kube-bin build tmux
 	hack/e2e.sh
 
-## bench: performance against the local control plane (not written yet)
-bench:
-	@echo "make bench: not implemented yet; see the README section Performance for what was measured by hand" >&2; exit 1
+## bench: the performance report (README "Performance"); QUICK=1 for the short run,
+## BENCH_FLAGS for more (e.g. BENCH_FLAGS="-idle-n 5000 -only idle")
+bench: kube-bin
+	$(GO) build -o $(BIN)/serin-controller ./cmd/serin-controller
+	SERIN_KUBE_BIN=$$(hack/kube-bin.sh) $(GO) run ./test/bench/cmd $(if $(filter 1,$(QUICK)),-quick) $(BENCH_FLAGS)
+
+## bench-smoke: `make bench QUICK=1`, then a check that its report is complete and
+## well-formed (never a time)
+bench-smoke: kube-bin
+	rm -rf .cache/bench/smoke
+	$(MAKE) --no-print-directory bench QUICK=1 BENCH_FLAGS="-out .cache/bench/smoke"
+	$(GO) run ./test/bench/cmd -verify .cache/bench/smoke/report.json
 
 ## lint: go vet, gofmt, staticcheck
 lint:

@@ -32,6 +32,9 @@ type Options struct {
 	Nodes int       // fake Nodes to create; 3 when zero
 	Root  string    // repository root; found from the working directory when empty
 	Log   io.Writer // kwokctl's own output; os.Stderr when nil
+	// ControllerManagerQPS and ControllerManagerBurst: kube-controller-manager's client
+	// limits; the package's constants of the same names when zero.
+	ControllerManagerQPS, ControllerManagerBurst int
 }
 
 // Cluster is a running local control plane.
@@ -65,7 +68,13 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if c.BinDir, err = BinDir(c.Root); err != nil {
 		return nil, err
 	}
-	cfg, err := Config(c.BinDir, c.KubeVersion)
+	if o.ControllerManagerQPS == 0 {
+		o.ControllerManagerQPS = ControllerManagerQPS
+	}
+	if o.ControllerManagerBurst == 0 {
+		o.ControllerManagerBurst = max(ControllerManagerBurst, 2*o.ControllerManagerQPS)
+	}
+	cfg, err := ConfigWithLimits(c.BinDir, c.KubeVersion, o.ControllerManagerQPS, o.ControllerManagerBurst)
 	if err != nil {
 		return nil, err
 	}

@@ -84,6 +84,11 @@ type extraArg struct {
 // the binary runtime on loopback only, RBAC and admission on, nothing downloaded, the
 // controller-manager limits raised, followed by Serin's pod Stages.
 func Config(binDir, kubeVersion string) ([]byte, error) {
+	return ConfigWithLimits(binDir, kubeVersion, ControllerManagerQPS, ControllerManagerBurst)
+}
+
+// ConfigWithLimits is Config with kube-controller-manager's client limits given.
+func ConfigWithLimits(binDir, kubeVersion string, kcmQPS, kcmBurst int) ([]byte, error) {
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 	cfg := kwokctlConfig{
 		APIVersion: "config.kwok.x-k8s.io/v1alpha1",
@@ -106,8 +111,8 @@ func Config(binDir, kubeVersion string) ([]byte, error) {
 		ComponentsPatches: []componentPatch{{
 			Name: "kube-controller-manager",
 			ExtraArgs: []extraArg{
-				{Key: "kube-api-qps", Value: strconv.Itoa(ControllerManagerQPS)},
-				{Key: "kube-api-burst", Value: strconv.Itoa(ControllerManagerBurst)},
+				{Key: "kube-api-qps", Value: strconv.Itoa(kcmQPS)},
+				{Key: "kube-api-burst", Value: strconv.Itoa(kcmBurst)},
 			},
 		}},
 	}

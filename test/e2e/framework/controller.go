@@ -1,27 +1,15 @@
 package framework
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"syscall"
-	"time"
+
+	"github.com/serin-dev/serin/test/cluster"
 )
 
 // Controller is bin/serin-controller running against the package's cluster as its real
-// binary, out of process, the way a user runs it.
-type Controller struct {
-	Binary  string
-	Args    []string
-	LogPath string // its stdout and stderr, under Artifacts
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	err     error // the process' exit status, valid once exited is closed
-}
+// binary, out of process, the way a user runs it (test/cluster starts and stops it).
+type Controller = cluster.Controller
 
 // ControllerBinary is where `make build` puts the controller.
 func (f *Framework) ControllerBinary() string { return f.Path("bin", "serin-controller") }
@@ -35,110 +23,10 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 	if f.Controller != nil {
 		return nil, errors.New("controller already started")
 	}
-	bin := f.ControllerBinary()
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("controller binary: %w (run `make build`)", err)
-	}
-	c := &Controller{
-		Binary: bin,
-		// Free ports by default so that e2e packages running at once never collide; a
-		// test's own --metrics-addr or --health-addr comes later and wins.
-		Args: append([]string{"--kubeconfig", f.Cluster.Kubeconfig,
-			"--metrics-addr=127.0.0.1:0", "--health-addr=127.0.0.1:0"}, args...),
-		LogPath: filepath.Join(f.Artifacts, "controller.log"),
-		exited:  make(chan struct{}),
-	}
-	logFile, err := os.Create(c.LogPath)
+	c, err := f.Cluster.StartController(f.ControllerBinary(), filepath.Join(f.Artifacts, "controller.log"), args...)
 	if err != nil {
 		return nil, err
 	}
-	c.cmd = exec.Command(c.Binary, c.Args...)
-	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
-	c.cmd.Env = f.Cluster.Env()
-	if err := c.cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	go func() {
-		c.err = c.cmd.Wait()
-		logFile.Close()
-		close(c.exited)
-	}()
-	// A controller that cannot start (bad flags, no RBAC, no CRDs) exits at once: report
-	// that here rather than as a confusing timeout in the first test.
-	select {
-	case <-c.exited:
-		return nil, fmt.Errorf("%s exited at start: %v; log: %s", bin, c.err, c.LogPath)
-	case <-time.After(time.Second):
-	}
 	f.Controller = c
 	return c, nil
-}
-
-// Running reports whether the controller process is still alive.
-func (c *Controller) Running() bool {
-	select {
-	case <-c.exited:
-		return false
-	default:
-		return true
-	}
-}
-
-// Stop sends SIGTERM, waits up to 10s for a clean exit (leader election released), then
-// kills it.
-func (c *Controller) Stop() {
-	if !c.Running() {
-		return
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	select {
-	case <-c.exited:
-	case <-ctx.Done():
-		_ = c.cmd.Process.Kill()
-		<-c.exited
-	}
-}
-
-// Log returns the end of the controller's log (at most max bytes).
-func (c *Controller) Log(max int64) string {
-	return tail(c.LogPath, max)
-}
-
-func tail(path string, max int64) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err.Error()
-	}
-	off := st.Size() - max
-	if off < 0 {
-		off = 0
-	}
-	buf := make([]byte, st.Size()-off)
-	if _, err := f.ReadAt(buf, off); err != nil {
-		return err.Error()
-	}
-	return string(buf)
-}
-
-// Addr returns the address the controller's "metrics" or "health" server bound, read from
-// the "serving" line it logs at start (text log format).
-func (c *Controller) Addr(server string) (string, error) {
-	data, err := os.ReadFile(c.LogPath)
-	if err != nil {
-		return "", err
-	}
-	re := regexp.MustCompile(`msg=serving addr="?([^" ]+)"? server=` + regexp.QuoteMeta(server) + `\b`)
-	m := re.FindSubmatch(data)
-	if m == nil {
-		return "", fmt.Errorf("no %q server address in %s", server, c.LogPath)
-	}
-	return string(m[1]), nil
 }

@@ -212,35 +212,16 @@ func (f *Framework) down() {
 	fmt.Printf("e2e: cluster %s deleted; logs in %s\n", c.Name, filepath.Join(f.Artifacts, "logs"))
 }
 
-// InstallCRDs installs the CRDs in dir with the real kubectl, server-side (CRDs with full
-// pod templates outgrow the client-side apply annotation): `apply -k dir` when dir has a
-// kustomization.yaml, else every YAML file in it. It waits until each is Established. An
+// InstallCRDs installs the CRDs in dir (see cluster.InstallCRDs) and says how many; an
 // empty or missing dir is not an error: it says so and skips.
 func (f *Framework) InstallCRDs(ctx context.Context, dir string) error {
-	args := []string{"apply", "--server-side", "--force-conflicts", "-o", "name"}
-	if _, err := os.Stat(filepath.Join(dir, "kustomization.yaml")); err == nil {
-		args = append(args, "-k", dir)
-	} else {
-		var files []string
-		for _, pattern := range []string{"*.yaml", "*.yml"} {
-			m, _ := filepath.Glob(filepath.Join(dir, pattern))
-			files = append(files, m...)
-		}
-		if len(files) == 0 {
-			fmt.Printf("e2e: no CRDs in %s yet; skipping their installation\n", dir)
-			return nil
-		}
-		for _, file := range files {
-			args = append(args, "-f", file)
-		}
-	}
-	out, err := f.Cluster.Kubectl(ctx, args...)
+	names, err := f.Cluster.InstallCRDs(ctx, dir)
 	if err != nil {
-		return fmt.Errorf("install CRDs from %s: %w", dir, err)
+		return err
 	}
-	names := strings.Fields(string(out))
-	if _, err := f.Cluster.Kubectl(ctx, append([]string{"wait", "--for=condition=Established", "--timeout=60s"}, names...)...); err != nil {
-		return fmt.Errorf("wait for CRDs from %s: %w", dir, err)
+	if len(names) == 0 {
+		fmt.Printf("e2e: no CRDs in %s yet; skipping their installation\n", dir)
+		return nil
 	}
 	fmt.Printf("e2e: installed %d CRDs from %s\n", len(names), dir)
 	return nil
