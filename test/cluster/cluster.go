@@ -32,6 +32,8 @@ type Options struct {
 	Nodes int       // fake Nodes to create; 3 when zero
 	Root  string    // repository root; found from the working directory when empty
 	Log   io.Writer // kwokctl's own output; os.Stderr when nil
+	// Audit turns kube-apiserver's audit log on (AuditPolicy): Cluster.AuditLog.
+	Audit bool
 }
 
 // Cluster is a running local control plane.
@@ -43,6 +45,8 @@ type Cluster struct {
 	Workdir     string // kwokctl's directory for this cluster
 	Kubeconfig  string // admin kubeconfig (cluster-admin), Workdir/kubeconfig.yaml
 	LogDir      string // one log file per component, Workdir/logs
+	// AuditLog is kube-apiserver's audit log (JSON lines) with Options.Audit, else "".
+	AuditLog string
 	// StartupTime is the time from `kwokctl create cluster` to a ready API server
 	// (kwokctl waits for it), not counting the Nodes.
 	StartupTime time.Duration
@@ -65,12 +69,20 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if c.BinDir, err = BinDir(c.Root); err != nil {
 		return nil, err
 	}
-	cfg, err := Config(c.BinDir, c.KubeVersion)
-	if err != nil {
-		return nil, err
-	}
 	cfgPath := filepath.Join(kwokWorkdir(c.Root), "configs", c.Name+".yaml")
 	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
+		return nil, err
+	}
+	policy := ""
+	if o.Audit {
+		policy = filepath.Join(kwokWorkdir(c.Root), "configs", c.Name+"-audit.yaml")
+		if err := os.WriteFile(policy, AuditPolicy, 0o644); err != nil {
+			return nil, err
+		}
+		c.AuditLog = filepath.Join(c.LogDir, "audit.log")
+	}
+	cfg, err := Config(c.BinDir, c.KubeVersion, policy)
+	if err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {

@@ -15,6 +15,12 @@ import (
 //go:embed stages/pods.yaml
 var PodStages []byte
 
+// AuditPolicy is the kube-apiserver audit policy of a cluster started with Options.Audit:
+// every write with its user agent, the monitored kinds' with their response.
+//
+//go:embed audit/writes.yaml
+var AuditPolicy []byte
+
 // HealthLabel on a pod (usually via its ReplicaSet's or Rollout's pod template) chooses
 // what the fake kubelet does with it. Relabelling a running pod between HealthReady and
 // HealthNotReady flips its Ready condition.
@@ -59,6 +65,7 @@ type kwokctlOptions struct {
 	KubeSchedulerBinary         string `json:"kubeSchedulerBinary"`
 	KwokControllerBinary        string `json:"kwokControllerBinary"`
 	KubectlBinary               string `json:"kubectlBinary"`
+	KubeAuditPolicy             string `json:"kubeAuditPolicy,omitempty"`
 }
 
 type componentPatch struct {
@@ -73,8 +80,10 @@ type extraArg struct {
 
 // Config renders the kwokctl configuration for a cluster whose binaries are in binDir:
 // the binary runtime on loopback only, RBAC and admission on, nothing downloaded, the
-// controller-manager limits raised, followed by Serin's pod Stages.
-func Config(binDir, kubeVersion string) ([]byte, error) {
+// controller-manager limits raised, followed by Serin's pod Stages. A non-empty
+// auditPolicy (a file) turns kube-apiserver's audit log on (kwokctl writes it to
+// logs/audit.log).
+func Config(binDir, kubeVersion, auditPolicy string) ([]byte, error) {
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 	cfg := kwokctlConfig{
 		APIVersion: "config.kwok.x-k8s.io/v1alpha1",
@@ -93,6 +102,7 @@ func Config(binDir, kubeVersion string) ([]byte, error) {
 			KubeSchedulerBinary:         bin("kube-scheduler"),
 			KwokControllerBinary:        bin("kwok"),
 			KubectlBinary:               bin("kubectl"),
+			KubeAuditPolicy:             auditPolicy,
 		},
 		ComponentsPatches: []componentPatch{{
 			Name: "kube-controller-manager",
