@@ -35,6 +35,29 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 	if f.Controller != nil {
 		return nil, errors.New("controller already started")
 	}
+	c, err := f.startController(filepath.Join(f.Artifacts, "controller.log"), args)
+	if err != nil {
+		return nil, err
+	}
+	f.Controller = c
+	return c, nil
+}
+
+// StartReplica starts one more bin/serin-controller, as StartController does, logging to
+// Artifacts/controller-<name>.log; tear-down stops it. Tests running several replicas
+// (leader election) call it once per replica; the replica is not f.Controller.
+func (f *Framework) StartReplica(name string, args ...string) (*Controller, error) {
+	c, err := f.startController(filepath.Join(f.Artifacts, "controller-"+name+".log"), args)
+	if err != nil {
+		return nil, err
+	}
+	f.replicasMu.Lock()
+	f.replicas = append(f.replicas, c)
+	f.replicasMu.Unlock()
+	return c, nil
+}
+
+func (f *Framework) startController(logPath string, args []string) (*Controller, error) {
 	bin := f.ControllerBinary()
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("controller binary: %w (run `make build`)", err)
@@ -45,7 +68,7 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 		// test's own --metrics-addr or --health-addr comes later and wins.
 		Args: append([]string{"--kubeconfig", f.Cluster.Kubeconfig,
 			"--metrics-addr=127.0.0.1:0", "--health-addr=127.0.0.1:0"}, args...),
-		LogPath: filepath.Join(f.Artifacts, "controller.log"),
+		LogPath: logPath,
 		exited:  make(chan struct{}),
 	}
 	logFile, err := os.Create(c.LogPath)
@@ -71,7 +94,6 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 		return nil, fmt.Errorf("%s exited at start: %v; log: %s", bin, c.err, c.LogPath)
 	case <-time.After(time.Second):
 	}
-	f.Controller = c
 	return c, nil
 }
 
@@ -92,6 +114,7 @@ func (c *Controller) Stop() {
 		return
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.cmd.Process.Signal(syscall.SIGCONT) // a frozen one handles SIGTERM once thawed
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	select {
@@ -100,6 +123,29 @@ func (c *Controller) Stop() {
 		_ = c.cmd.Process.Kill()
 		<-c.exited
 	}
+}
+
+// Freeze stops the process (SIGSTOP) as a long GC pause, a frozen VM or a starved node
+// would: it neither runs nor exits until thawed.
+func (c *Controller) Freeze() error { return c.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw lets a frozen process run on (SIGCONT).
+func (c *Controller) Thaw() error { return c.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Kill ends the process at once (SIGKILL), as a crash or an OOM kill would, and waits
+// for it to be gone.
+func (c *Controller) Kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+// Exited is closed when the process has exited; ExitErr is then its exit status.
+func (c *Controller) Exited() <-chan struct{} { return c.exited }
+
+// ExitErr is the process' exit status once Exited is closed (nil: exit code 0).
+func (c *Controller) ExitErr() error {
+	<-c.exited
+	return c.err
 }
 
 // Log returns the end of the controller's log (at most max bytes).
