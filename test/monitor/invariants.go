@@ -56,8 +56,8 @@ func trafficToAvailable(s *State, _ Change) map[string]string {
 	return bad
 }
 
-// stableServes: a stable Service that selects a revision selects a pod Ready and not
-// being deleted.
+// stableServes: a stable Service that once selected a pod Ready and not being deleted
+// always selects one (it records in s.Served which have).
 func stableServes(s *State, _ Change) map[string]string {
 	bad := map[string]string{}
 	for k, ro := range s.Rollouts {
@@ -69,15 +69,17 @@ func stableServes(s *State, _ Change) map[string]string {
 		if svc == nil || svc.Selector[HashLabel] == "" {
 			continue // not yet Serin's
 		}
-		if s.servingPods(k.Namespace, svc.Selector) == 0 {
+		if s.servingPods(k.Namespace, svc.Selector) > 0 {
+			s.Served[sk] = true
+		} else if s.Served[sk] {
 			bad[sk.String()] = fmt.Sprintf("stable Service of Rollout %s selects %q, which has no pod Ready", k.Name, svc.Selector[HashLabel])
 		}
 	}
 	return bad
 }
 
-// stableMovesToFull: the stable Service moves only to a ReplicaSet whose available pods
-// are all the Rollout's replicas.
+// stableMovesToFull: the stable Service moves from one revision to another only once
+// every replica of the new one is available. (Its first revision it selects at once.)
 func stableMovesToFull(s *State, ch Change) map[string]string {
 	if ch.Kind != "Service" {
 		return nil
@@ -87,7 +89,7 @@ func stableMovesToFull(s *State, ch Change) map[string]string {
 		return nil
 	}
 	hash := svc.Selector[HashLabel]
-	if hash == "" || hash == svc.PrevHash {
+	if hash == "" || svc.PrevHash == "" || hash == svc.PrevHash {
 		return nil
 	}
 	name, ro := s.rolloutOfService(ch.Key.Namespace, ch.Key.Name, true)

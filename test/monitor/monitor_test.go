@@ -137,6 +137,13 @@ func TestCheck(t *testing.T) {
 			events: slices.Concat(steady(false), []Event{gone(pod("web-a-1", "a", 10, true)), gone(pod("web-a-2", "a", 11, true))}),
 			want:   []string{"stable-serves"},
 		},
+		"a first deployment selects its revision before its pods are up": {
+			events: []Event{
+				rollout(1, false), service("web-stable", "", 2), service("web-canary", "", 3),
+				replicaSet("web-a", "a", "web:1", 4, 2, 0), service("web-stable", "a", 5), service("web-canary", "a", 6),
+				pod("web-a-1", "a", 7, false), pod("web-a-1", "a", 8, true), replicaSet("web-a", "a", "web:1", 9, 2, 1),
+			},
+		},
 		"two ReplicaSets of one template": {
 			events: slices.Concat(steady(false), []Event{replicaSet("web-a2", "a2", "web:1", 10, 1, 0)}),
 			want:   []string{"one-replicaset-per-template"},

@@ -11,6 +11,9 @@ type State struct {
 	Pods        map[Key]*Pod
 	Services    map[Key]*Service
 	Routes      map[Key]*Route // canary routes (nginx canary Ingresses; later HTTPRoutes)
+	// Served are the stable Services that have selected a Ready pod: from then on they
+	// must always (before, at a first deployment, there was nothing to serve).
+	Served map[Key]bool
 }
 
 // Rollout is what the invariants need of a Rollout.
@@ -53,7 +56,7 @@ type Route struct {
 func NewState() *State {
 	return &State{
 		Rollouts: map[Key]*Rollout{}, ReplicaSets: map[Key]*ReplicaSet{}, Pods: map[Key]*Pod{},
-		Services: map[Key]*Service{}, Routes: map[Key]*Route{},
+		Services: map[Key]*Service{}, Routes: map[Key]*Route{}, Served: map[Key]bool{},
 	}
 }
 
