@@ -1,0 +1,131 @@
+//go:build e2e
+
+package reliability
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/serin-dev/serin/test/monitor"
+)
+
+// inFlight is how long after the signal a write the victim had sent before it may still
+// reach the API server.
+const inFlight = 50 * time.Millisecond
+
+const agentPrefix = "serin-controller/"
+
+// controllerWrite is a write of the controller's own state: not the election itself
+// (Leases) and not Events, which the fence leaves alone (they change nothing).
+func controllerWrite(w monitor.Write) bool {
+	return strings.HasPrefix(w.UserAgent, agentPrefix) && w.Resource != "leases" && w.Resource != "events"
+}
+
+// checkWriters fails the test if a victim wrote after its fault began, or if the writers
+// of the controller's state ever interleave: once another replica has written, an
+// earlier writer never writes again.
+func checkWriters(t *testing.T, writes []monitor.Write, fos []failover) {
+	t.Helper()
+	for _, fo := range fos {
+		for _, w := range monitor.WritesBy(writes, agentPrefix+fo.victim) {
+			if !w.Received.After(fo.at.Add(inFlight)) {
+				continue
+			}
+			switch {
+			case controllerWrite(w):
+				t.Errorf("%s of replica %s, %s after the %s began: %v", w.Verb, fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
+			case w.Resource == "leases" && w.Succeeded():
+				t.Errorf("replica %s renewed the Lease %s after the %s began: %v", fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
+			default:
+				t.Logf("replica %s after the %s began (changes nothing): %v", fo.victim, fo.fault, w)
+			}
+		}
+	}
+	var ordered []monitor.Write
+	for _, w := range writes {
+		if controllerWrite(w) {
+			ordered = append(ordered, w)
+		}
+	}
+	slices.SortStableFunc(ordered, func(a, b monitor.Write) int { return a.Received.Compare(b.Received) })
+	done := map[string]bool{} // writers another replica has followed
+	last := ""
+	for _, w := range ordered {
+		if w.UserAgent == last {
+			continue
+		}
+		if done[w.UserAgent] {
+			t.Errorf("%s wrote again after %s had written: %v", w.UserAgent, last, w)
+		}
+		if last != "" {
+			done[last] = true
+		}
+		last = w.UserAgent
+	}
+}
+
+// report logs each failover and the p50 and max of the times from the fault to the
+// successor's Lease and to its first write, and checks the bounds of the fault.
+func report(t *testing.T, fault string, writes []monitor.Write, fos []failover) {
+	t.Helper()
+	var taken, acted []time.Duration
+	for i, fo := range fos {
+		lease, write := time.Duration(-1), time.Duration(-1)
+		for _, w := range monitor.WritesBy(writes, agentPrefix+fo.successor) {
+			if !w.Received.After(fo.at) || !w.Succeeded() {
+				continue
+			}
+			d := w.Received.Sub(fo.at)
+			if w.Resource == "leases" && lease < 0 {
+				lease = d
+			}
+			if controllerWrite(w) && write < 0 {
+				write = d
+			}
+		}
+		t.Logf("%s %2d: %s → %s: Lease after %s, first write after %s; %s exited: %s",
+			fault, i+1, fo.victim, fo.successor, fmtD(lease), fmtD(write), fo.victim, fo.exit)
+		if lease < 0 {
+			t.Errorf("%s %d: no Lease write of %s in the audit log", fault, i+1, fo.successor)
+			continue
+		}
+		taken = append(taken, lease)
+		if write >= 0 {
+			acted = append(acted, write)
+		}
+		if limit, ok := leaseBound[fault]; ok && lease > limit {
+			t.Errorf("%s %d: %s took the Lease %s after the %s, more than %s", fault, i+1, fo.successor, fmtD(lease), fault, limit)
+		}
+	}
+	t.Logf("FAILOVER %s ×%d: fault → new leader's Lease p50 %s max %s; fault → its first write p50 %s max %s (%d wrote)",
+		fault, len(fos), fmtD(pct(taken, 50)), fmtD(pct(taken, 100)), fmtD(pct(acted, 50)), fmtD(pct(acted, 100)), len(acted))
+}
+
+// leaseBound is how soon after the fault another replica must hold the Lease: after a
+// kill, once the Lease expires (its duration from the last renewal before the kill) and
+// at the standby's next attempt (a retry period, jittered by up to 20%); after SIGTERM
+// the Lease is released, so at the next attempt once the workers have drained.
+var leaseBound = map[string]time.Duration{
+	"kill": leaseDuration + retryPeriod*6/5 + 300*time.Millisecond,
+	"term": 3 * time.Second,
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return -1
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[max(i-1, 0)]
+}
+
+func fmtD(d time.Duration) string {
+	if d < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
