@@ -94,11 +94,11 @@ func availableOf(rs *appsv1.ReplicaSet) int32 {
 	if rs == nil {
 		return 0
 	}
-	// Only pods counted for the ReplicaSet's current spec are trusted.
-	if rs.Status.ObservedGeneration < rs.Generation {
-		return min(rs.Status.AvailableReplicas, replicasOf(rs))
-	}
-	return rs.Status.AvailableReplicas
+	// Only pods the ReplicaSet's current spec keeps are trusted: beyond its replicas
+	// they are on their way out, even once the status observed the scale-down (the
+	// reliability e2e saw a ReplicaSet scaled to 0 report 2 available while its pods
+	// terminated, and its template come back: weight went to pods being deleted).
+	return min(rs.Status.AvailableReplicas, replicasOf(rs))
 }
 
 // NewReplicaSetName is the name of the ReplicaSet of ro's current template, at its

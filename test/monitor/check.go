@@ -10,6 +10,7 @@ package monitor
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -110,6 +111,26 @@ func (c Config) checkInOrder(events []Event) ([]Violation, error) {
 		}
 	})
 	return out, err
+}
+
+// WriteRecord writes events in the order given, one line each: resourceVersion, type,
+// kind, namespace/name, what the kind describes of the object, and its writer.
+func (c Config) WriteRecord(w io.Writer, events []Event) error {
+	for _, ev := range events {
+		desc := ""
+		if k, ok := kindNamed(c.Kinds, ev.Object.GetKind()); ok && k.Describe != nil {
+			desc = k.Describe(ev.Object)
+		}
+		writer := ev.Writer
+		if writer == "" {
+			writer = "-"
+		}
+		if _, err := fmt.Fprintf(w, "%d %s %s %s [%s] by %s\n", ev.RV(), ev.Type, ev.Object.GetKind(),
+			keyOf(ev.Object), desc, writer); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Summary counts violations by invariant.

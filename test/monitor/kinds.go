@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,15 +24,62 @@ type Kind struct {
 	Resource schema.GroupVersionResource
 	// Apply records the object in s; deleted means it is gone.
 	Apply func(s *State, o *unstructured.Unstructured, deleted bool) error
+	// Describe is what a person reading the record needs of the object, in a few words.
+	Describe func(o *unstructured.Unstructured) string
 }
 
 // Kinds are the kinds the monitor watches by default.
 var Kinds = []Kind{
-	{Name: "Rollout", Resource: v1alpha1.SchemeGroupVersion.WithResource("rollouts"), Apply: applyRollout},
-	{Name: "ReplicaSet", Resource: appsv1.SchemeGroupVersion.WithResource("replicasets"), Apply: applyReplicaSet},
-	{Name: "Pod", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Apply: applyPod},
-	{Name: "Service", Resource: corev1.SchemeGroupVersion.WithResource("services"), Apply: applyService},
-	{Name: "Ingress", Resource: networkingv1.SchemeGroupVersion.WithResource("ingresses"), Apply: applyNginxIngress},
+	{Name: "Rollout", Resource: v1alpha1.SchemeGroupVersion.WithResource("rollouts"), Apply: applyRollout,
+		Describe: fields("spec.template.spec.containers.0.image", "status.phase", "status.currentStepIndex", "status.abort", "status.stableRS")},
+	{Name: "ReplicaSet", Resource: appsv1.SchemeGroupVersion.WithResource("replicasets"), Apply: applyReplicaSet,
+		Describe: fields("spec.replicas", "status.availableReplicas", "metadata.deletionTimestamp")},
+	{Name: "Pod", Resource: corev1.SchemeGroupVersion.WithResource("pods"), Apply: applyPod,
+		Describe: fields("metadata.labels."+HashLabel, "status.phase", "metadata.deletionTimestamp")},
+	{Name: "Service", Resource: corev1.SchemeGroupVersion.WithResource("services"), Apply: applyService,
+		Describe: fields("spec.selector." + HashLabel)},
+	{Name: "Ingress", Resource: networkingv1.SchemeGroupVersion.WithResource("ingresses"), Apply: applyNginxIngress,
+		Describe: fields("metadata.annotations." + nginxWeight)},
+}
+
+// fields describes an object by the values at these dotted paths (a number indexes a
+// list), as path=value, leaving out those it lacks.
+func fields(paths ...string) func(*unstructured.Unstructured) string {
+	return func(o *unstructured.Unstructured) string {
+		var parts []string
+		for _, p := range paths {
+			if v, ok := at(o.Object, strings.Split(p, ".")); ok {
+				name := p[strings.LastIndex(p, ".")+1:]
+				if i := strings.LastIndex(p, "/"); i >= 0 {
+					name = p[i+1:] // an annotation's name
+				}
+				parts = append(parts, fmt.Sprintf("%s=%v", name, v))
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+}
+
+// at is the value at a path of field names (labels may hold dots: the rest of the path
+// is tried as one key too) and list indexes.
+func at(v any, path []string) (any, bool) {
+	if len(path) == 0 {
+		return v, v != nil
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if w, ok := x[strings.Join(path, ".")]; ok {
+			return w, w != nil
+		}
+		return at(x[path[0]], path[1:])
+	case []any:
+		i, err := strconv.Atoi(path[0])
+		if err != nil || i >= len(x) {
+			return nil, false
+		}
+		return at(x[i], path[1:])
+	}
+	return nil, false
 }
 
 // kindNamed is the entry of Kinds for an object's kind.

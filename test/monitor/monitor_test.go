@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -211,5 +212,22 @@ func TestViolationNamesTheWriter(t *testing.T) {
 	}
 	if s := fmt.Sprint(vs[0]); s == "" {
 		t.Error("empty description")
+	}
+}
+
+func TestWriteRecord(t *testing.T) {
+	events := []Event{replicaSet("web-b", "b", "web:2", 12, 1, 1), service("web-canary", "b", 13), canaryIngress(14, 20), gone(pod("web-b-1", "b", 15, true))}
+	events[2].Writer = "serin-controller/a"
+	var b strings.Builder
+	if err := Default.WriteRecord(&b, events); err != nil {
+		t.Fatal(err)
+	}
+	want := `12 MODIFIED ReplicaSet ns/web-b [replicas=1 availableReplicas=1] by -
+13 MODIFIED Service ns/web-canary [` + HashLabel + `=b] by -
+14 MODIFIED Ingress ns/web-web-canary [canary-weight=20] by serin-controller/a
+15 DELETED Pod ns/web-b-1 [` + HashLabel + `=b] by -
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }

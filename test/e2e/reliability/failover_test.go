@@ -4,6 +4,8 @@ package reliability
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,17 +18,20 @@ import (
 // thawed, as after a long GC pause or a frozen VM. The thawed replica must write nothing
 // (its fence, issue 21) and exit; no invariant may break.
 func TestFrozenLeader(t *testing.T) {
+	t.Parallel()
 	runFailovers(t, "freeze", envInt("SERIN_RELIABILITY_FREEZES", 12))
 }
 
 // The leader is SIGKILLed mid-rollout: the standby acts once the Lease expires.
 func TestKilledLeader(t *testing.T) {
+	t.Parallel()
 	runFailovers(t, "kill", envInt("SERIN_RELIABILITY_KILLS", 10))
 }
 
 // The leader gets SIGTERM (a rolling update of the Deployment): it releases the Lease
 // and the standby takes over at its next attempt.
 func TestTerminatedLeader(t *testing.T) {
+	t.Parallel()
 	runFailovers(t, "term", 3)
 }
 
@@ -76,8 +81,12 @@ func runFailovers(t *testing.T, fault string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	record := filepath.Join(e.F.Artifacts, e.Namespace+"-monitor.txt")
+	if err := writeRecord(record, events); err != nil {
+		t.Error(err)
+	}
 	for _, v := range violations {
-		t.Errorf("invariant broken: %v", v)
+		t.Errorf("invariant broken: %v (the record in resourceVersion order: %s)", v, record)
 	}
 	checkWriters(t, writes, fos)
 	fl.mu.Lock()
@@ -131,6 +140,19 @@ func breakLeader(e *framework.Env, reps *replicas, fault string, rnd *rand.Rand)
 	delete(reps.running, victim)
 	reps.start()
 	return fo
+}
+
+// writeRecord writes the monitor's record in resourceVersion order to path.
+func writeRecord(path string, events []monitor.Event) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := monitor.Default.WriteRecord(f, monitor.ByRV(events)); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func inNamespace(writes []monitor.Write, ns string) []monitor.Write {
