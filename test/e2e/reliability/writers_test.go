@@ -107,14 +107,15 @@ func report(t *testing.T, fault string, writes []monitor.Write, fos []failover) 
 }
 
 // leaseBound is how soon after the fault another replica must hold the Lease. After a
-// kill: client-go's standby counts the lease duration from when it last saw the Lease
-// change (up to a jittered retry period after the last renewal, itself up to a retry
-// period before the kill) and takes it at its next attempt after that (another retry
-// period, jittered by up to 20%). After SIGTERM the Lease is released once the workers
-// have drained, and taken at the standby's next attempt.
+// kill: the leader renewed at most a retry period before; client-go's standby tries
+// every retry period jittered by up to 120% (so up to 2.2 of them apart), counts the
+// lease duration from when it saw that renewal (up to 2.2 retry periods after it), and
+// takes the Lease at its first attempt after that (up to 2.2 more): the lease duration
+// plus 4.4 retry periods at worst, plus the API's own latency. After SIGTERM the Lease
+// is released once the workers have drained, and taken at the standby's next attempt.
 var leaseBound = map[string]time.Duration{
-	"kill": leaseDuration + 2*retryPeriod*6/5 + 300*time.Millisecond,
-	"term": 3 * time.Second,
+	"kill": leaseDuration + retryPeriod*44/10 + 500*time.Millisecond,
+	"term": retryPeriod*22/10 + 2*time.Second,
 }
 
 func pct(ds []time.Duration, p int) time.Duration {
