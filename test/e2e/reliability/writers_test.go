@@ -24,23 +24,42 @@ func controllerWrite(w monitor.Write) bool {
 	return strings.HasPrefix(w.UserAgent, agentPrefix) && w.Resource != "leases" && w.Resource != "events"
 }
 
-// checkWriters fails the test if a victim wrote after its fault began, or if the writers
-// of the controller's state ever interleave: once another replica has written, an
-// earlier writer never writes again.
+// checkWriters fails the test if the API server applied a write of a victim after its
+// fault began (after SIGTERM: after it released the Lease, the workers' last syncs
+// finishing before), or if the applied writes of the controller's state ever interleave:
+// once another replica has written, an earlier writer never writes again. A request the
+// fence let through just before a freeze reaches the server only after the thaw; it must
+// then be refused (its resourceVersion precondition conflicts): logged, not a failure.
 func checkWriters(t *testing.T, writes []monitor.Write, fos []failover) {
 	t.Helper()
 	for _, fo := range fos {
-		for _, w := range monitor.WritesBy(writes, agentPrefix+fo.victim) {
-			if !w.Received.After(fo.at.Add(inFlight)) {
+		mine := monitor.WritesBy(writes, agentPrefix+fo.victim)
+		from := fo.at.Add(inFlight)
+		if fo.fault == "term" {
+			from = time.Time{}
+			for _, w := range mine {
+				if w.Resource == "leases" && w.Succeeded() && w.Received.After(fo.at) {
+					from = w.Received // the release
+					t.Logf("replica %s released the Lease %s after SIGTERM", fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond))
+				}
+			}
+			if from.IsZero() {
+				t.Errorf("replica %s did not release the Lease after SIGTERM", fo.victim)
+				continue
+			}
+		}
+		for _, w := range mine {
+			if !w.Received.After(from) {
 				continue
 			}
 			switch {
+			case controllerWrite(w) && !w.Succeeded():
+				t.Logf("replica %s's %s %s after the %s began was refused by the API server (sent before the fault?): %v",
+					fo.victim, w.Verb, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
 			case controllerWrite(w):
 				t.Errorf("%s of replica %s, %s after the %s began: %v", w.Verb, fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
-			case w.Resource == "leases" && w.Succeeded() && fo.fault == "term":
-				t.Logf("replica %s released the Lease %s after SIGTERM", fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond))
 			case w.Resource == "leases" && w.Succeeded():
-				t.Errorf("replica %s renewed the Lease %s after the %s began: %v", fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
+				t.Errorf("replica %s wrote the Lease %s after the %s began: %v", fo.victim, w.Received.Sub(fo.at).Round(time.Millisecond), fo.fault, w)
 			default:
 				t.Logf("replica %s after the %s began (changes nothing): %v", fo.victim, fo.fault, w)
 			}
@@ -48,7 +67,7 @@ func checkWriters(t *testing.T, writes []monitor.Write, fos []failover) {
 	}
 	var ordered []monitor.Write
 	for _, w := range writes {
-		if controllerWrite(w) {
+		if controllerWrite(w) && w.Succeeded() {
 			ordered = append(ordered, w)
 		}
 	}
