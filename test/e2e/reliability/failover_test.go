@@ -42,6 +42,7 @@ type failover struct {
 	at        time.Time // the signal was sent
 	successor string
 	seen      time.Time // the test saw the successor hold the Lease
+	thawed    time.Time // freeze: the victim was thawed
 	exit      string    // why the victim exited
 }
 
@@ -112,6 +113,7 @@ func breakLeader(e *framework.Env, reps *replicas, fault string, rnd *rand.Rand)
 		}
 		fo.successor, fo.seen = reps.waitHolder("another replica takes the Lease", other)
 		time.Sleep(time.Duration(rnd.Int64N(int64(1500 * time.Millisecond)))) // frozen a while longer
+		fo.thawed = time.Now()
 		if err := c.Thaw(); err != nil {
 			t.Fatal(err)
 		}

@@ -12,9 +12,9 @@ import (
 	"github.com/serin-dev/serin/test/monitor"
 )
 
-// inFlight is how long after the signal a write the victim had sent before it may still
-// reach the API server.
-const inFlight = 50 * time.Millisecond
+// inFlight is how long after a kill a write the victim had sent before may still reach
+// the API server.
+const inFlight = time.Second
 
 const agentPrefix = "serin-controller/"
 
@@ -24,17 +24,22 @@ func controllerWrite(w monitor.Write) bool {
 	return strings.HasPrefix(w.UserAgent, agentPrefix) && w.Resource != "leases" && w.Resource != "events"
 }
 
-// checkWriters fails the test if the API server applied a write of a victim after its
-// fault began (after SIGTERM: after it released the Lease, the workers' last syncs
-// finishing before), or if the applied writes of the controller's state ever interleave:
-// once another replica has written, an earlier writer never writes again. A request the
-// fence let through just before a freeze reaches the server only after the thaw; it must
-// then be refused (its resourceVersion precondition conflicts): logged, not a failure.
+// checkWriters fails the test if the API server applied a write a victim sent after its
+// fault (frozen: after its thaw, as a stopped process sends nothing; killed: after its
+// last requests could arrive; SIGTERM: after it released the Lease, the workers' last
+// syncs finishing before), or if the applied writes of the controller's state ever
+// interleave: once another replica has written, an earlier writer never writes again.
+// A request the fence let through just before a freeze may reach the server only after
+// the thaw; it must then be refused (its resourceVersion precondition conflicts):
+// logged, not a failure.
 func checkWriters(t *testing.T, writes []monitor.Write, fos []failover) {
 	t.Helper()
 	for _, fo := range fos {
 		mine := monitor.WritesBy(writes, agentPrefix+fo.victim)
 		from := fo.at.Add(inFlight)
+		if fo.fault == "freeze" {
+			from = fo.thawed
+		}
 		if fo.fault == "term" {
 			from = time.Time{}
 			for _, w := range mine {
