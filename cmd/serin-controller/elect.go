@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/sirupsen/logrus"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
@@ -22,8 +20,7 @@ import (
 // successful renewal opens fence for another renew deadline.
 func runElected(ctx context.Context, o options, log *logrus.Logger, kube kubernetes.Interface, fence *controller.Fence,
 	watchdog *leaderelection.HealthzAdaptor, reconcile func(context.Context) error) error {
-	host, _ := os.Hostname()
-	id := host + "_" + uuid.NewString()
+	id := o.identity
 	lock, err := resourcelock.New(resourcelock.LeasesResourceLock, o.leaderElectNS, component,
 		kube.CoreV1(), kube.CoordinationV1(), resourcelock.ResourceLockConfig{Identity: id})
 	if err != nil {

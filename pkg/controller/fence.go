@@ -146,7 +146,11 @@ func (t *fencedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // of the Lease by this replica renews f, timed from the start of the request (the
 // record's renewTime is taken before it too, so the other replicas count the lease
 // duration from a later point than the fence does). An Update that gives the Lease to
-// no one (the release at shutdown) closes f.
+// no one (the release at shutdown) closes f, and is sent only if the Lease, read just
+// before, still names this replica: client-go's elector also releases after a renewal
+// failed, judging from the record it last saw, so a replica thawed after a freeze would
+// otherwise clear the Lease of the replica that took over (the frozen-leader e2e saw it:
+// a third replica then acquired it while the new leader still wrote).
 func FenceLock(lock resourcelock.Interface, f *Fence) resourcelock.Interface {
 	return &fenceLock{Interface: lock, fence: f}
 }
@@ -161,14 +165,28 @@ func (l *fenceLock) Create(ctx context.Context, ler resourcelock.LeaderElectionR
 }
 
 func (l *fenceLock) Update(ctx context.Context, ler resourcelock.LeaderElectionRecord) error {
+	if ler.HolderIdentity != l.Identity() {
+		return l.release(ctx, ler)
+	}
 	return l.write(ler, func() error { return l.Interface.Update(ctx, ler) })
 }
 
-func (l *fenceLock) write(ler resourcelock.LeaderElectionRecord, do func() error) error {
-	if ler.HolderIdentity != l.Identity() {
-		l.fence.release() // before the request: the Lease is being given up
-		return do()
+// release gives the Lease up if it is still ours. The read refreshes the lock's
+// resourceVersion, so the Update conflicts should another replica take the Lease in
+// between; the elector then calls release again.
+func (l *fenceLock) release(ctx context.Context, ler resourcelock.LeaderElectionRecord) error {
+	l.fence.release() // before the request: the Lease is being given up
+	cur, _, err := l.Interface.Get(ctx)
+	if err != nil {
+		return err
 	}
+	if cur.HolderIdentity != l.Identity() {
+		return nil // not ours (any more): nothing to give up
+	}
+	return l.Interface.Update(ctx, ler)
+}
+
+func (l *fenceLock) write(ler resourcelock.LeaderElectionRecord, do func() error) error {
 	start := l.fence.opts.Clock.Now()
 	if err := do(); err != nil {
 		return err

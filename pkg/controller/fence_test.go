@@ -28,6 +28,15 @@ type fakeLock struct {
 	clock                  *clocktesting.FakeClock
 	took                   time.Duration
 	err                    error
+	holder                 string                              // of the Lease on the server; "me" when empty
+	updates                []resourcelock.LeaderElectionRecord // sent
+}
+
+func (l *fakeLock) Get(context.Context) (*resourcelock.LeaderElectionRecord, []byte, error) {
+	if l.holder == "" {
+		return &resourcelock.LeaderElectionRecord{HolderIdentity: "me"}, nil, nil
+	}
+	return &resourcelock.LeaderElectionRecord{HolderIdentity: l.holder}, nil, nil
 }
 
 func (l *fakeLock) Identity() string { return "me" }
@@ -37,8 +46,9 @@ func (l *fakeLock) Create(context.Context, resourcelock.LeaderElectionRecord) er
 	return l.err
 }
 
-func (l *fakeLock) Update(context.Context, resourcelock.LeaderElectionRecord) error {
+func (l *fakeLock) Update(_ context.Context, ler resourcelock.LeaderElectionRecord) error {
 	l.clock.Step(l.took)
+	l.updates = append(l.updates, ler)
 	return l.err
 }
 
@@ -109,6 +119,19 @@ func TestFenceCheck(t *testing.T) {
 			steps: func(t *testing.T, ctx context.Context, l resourcelock.Interface, lock *fakeLock) {
 				must(t, l.Update(ctx, held))
 				must(t, l.Update(ctx, resourcelock.LeaderElectionRecord{}))
+				if len(lock.updates) != 2 {
+					t.Errorf("sent %d updates, want the renewal and the release", len(lock.updates))
+				}
+			},
+		},
+		"a release once another replica holds the Lease sends nothing": {
+			steps: func(t *testing.T, ctx context.Context, l resourcelock.Interface, lock *fakeLock) {
+				must(t, l.Update(ctx, held))
+				lock.holder = "other"
+				must(t, l.Update(ctx, resourcelock.LeaderElectionRecord{}))
+				if len(lock.updates) != 1 {
+					t.Errorf("sent %v, want only the renewal: the release would clear the other replica's Lease", lock.updates)
+				}
 			},
 		},
 	}

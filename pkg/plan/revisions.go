@@ -94,11 +94,13 @@ func availableOf(rs *appsv1.ReplicaSet) int32 {
 	if rs == nil {
 		return 0
 	}
-	// Only pods counted for the ReplicaSet's current spec are trusted.
-	if rs.Status.ObservedGeneration < rs.Generation {
-		return min(rs.Status.AvailableReplicas, replicasOf(rs))
-	}
-	return rs.Status.AvailableReplicas
+	// Only pods the ReplicaSet's current spec keeps are trusted: beyond its replicas
+	// they are on their way out, even once the status observed the scale-down; and no
+	// more than the pods its status counts as not terminating. (The reliability e2e saw
+	// a ReplicaSet scaled to 0 report replicas 0 but 2 available while its pods
+	// terminated, then its template come back and the scale-up keep that status: weight
+	// went to pods being deleted.)
+	return min(rs.Status.AvailableReplicas, rs.Status.Replicas, replicasOf(rs))
 }
 
 // NewReplicaSetName is the name of the ReplicaSet of ro's current template, at its

@@ -35,6 +35,8 @@ type Options struct {
 	// ControllerManagerQPS and ControllerManagerBurst: kube-controller-manager's client
 	// limits; the package's constants of the same names when zero.
 	ControllerManagerQPS, ControllerManagerBurst int
+	// Audit turns kube-apiserver's audit log on (AuditPolicy): Cluster.AuditLog.
+	Audit bool
 }
 
 // Cluster is a running local control plane.
@@ -46,6 +48,8 @@ type Cluster struct {
 	Workdir     string // kwokctl's directory for this cluster
 	Kubeconfig  string // admin kubeconfig (cluster-admin), Workdir/kubeconfig.yaml
 	LogDir      string // one log file per component, Workdir/logs
+	// AuditLog is kube-apiserver's audit log (JSON lines) with Options.Audit, else "".
+	AuditLog string
 	// StartupTime is the time from `kwokctl create cluster` to a ready API server
 	// (kwokctl waits for it), not counting the Nodes.
 	StartupTime time.Duration
@@ -68,18 +72,22 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	if c.BinDir, err = BinDir(c.Root); err != nil {
 		return nil, err
 	}
-	if o.ControllerManagerQPS == 0 {
-		o.ControllerManagerQPS = ControllerManagerQPS
-	}
-	if o.ControllerManagerBurst == 0 {
-		o.ControllerManagerBurst = max(ControllerManagerBurst, 2*o.ControllerManagerQPS)
-	}
-	cfg, err := ConfigWithLimits(c.BinDir, c.KubeVersion, o.ControllerManagerQPS, o.ControllerManagerBurst)
-	if err != nil {
-		return nil, err
-	}
 	cfgPath := filepath.Join(kwokWorkdir(c.Root), "configs", c.Name+".yaml")
 	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o755); err != nil {
+		return nil, err
+	}
+	policy := ""
+	if o.Audit {
+		policy = filepath.Join(kwokWorkdir(c.Root), "configs", c.Name+"-audit.yaml")
+		if err := os.WriteFile(policy, AuditPolicy, 0o644); err != nil {
+			return nil, err
+		}
+		c.AuditLog = filepath.Join(c.LogDir, "audit.log")
+	}
+	cfg, err := Config(c.BinDir, c.KubeVersion, ConfigOptions{
+		ControllerManagerQPS: o.ControllerManagerQPS, ControllerManagerBurst: o.ControllerManagerBurst, AuditPolicy: policy,
+	})
+	if err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(cfgPath, cfg, 0o644); err != nil {

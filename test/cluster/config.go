@@ -15,6 +15,12 @@ import (
 //go:embed stages/pods.yaml
 var PodStages []byte
 
+// AuditPolicy is the kube-apiserver audit policy of a cluster started with Options.Audit:
+// every write with its user agent, the monitored kinds' with their response.
+//
+//go:embed audit/writes.yaml
+var AuditPolicy []byte
+
 // HealthLabel on a pod (usually via its ReplicaSet's or Rollout's pod template) chooses
 // what the fake kubelet does with it. Relabelling a running pod between HealthReady and
 // HealthNotReady flips its Ready condition.
@@ -68,6 +74,17 @@ type kwokctlOptions struct {
 	KubeSchedulerBinary         string `json:"kubeSchedulerBinary"`
 	KwokControllerBinary        string `json:"kwokControllerBinary"`
 	KubectlBinary               string `json:"kubectlBinary"`
+	KubeAuditPolicy             string `json:"kubeAuditPolicy,omitempty"`
+}
+
+// ConfigOptions are what a cluster may change in its kwokctl configuration.
+type ConfigOptions struct {
+	// ControllerManagerQPS and ControllerManagerBurst: kube-controller-manager's client
+	// limits; the package's constants of the same names when zero.
+	ControllerManagerQPS, ControllerManagerBurst int
+	// AuditPolicy, a file, turns kube-apiserver's audit log on (kwokctl writes it to
+	// logs/audit.log).
+	AuditPolicy string
 }
 
 type componentPatch struct {
@@ -82,13 +99,15 @@ type extraArg struct {
 
 // Config renders the kwokctl configuration for a cluster whose binaries are in binDir:
 // the binary runtime on loopback only, RBAC and admission on, nothing downloaded, the
-// controller-manager limits raised, followed by Serin's pod Stages.
-func Config(binDir, kubeVersion string) ([]byte, error) {
-	return ConfigWithLimits(binDir, kubeVersion, ControllerManagerQPS, ControllerManagerBurst)
-}
-
-// ConfigWithLimits is Config with kube-controller-manager's client limits given.
-func ConfigWithLimits(binDir, kubeVersion string, kcmQPS, kcmBurst int) ([]byte, error) {
+// controller-manager limits raised (ConfigOptions), followed by Serin's pod Stages.
+func Config(binDir, kubeVersion string, o ConfigOptions) ([]byte, error) {
+	if o.ControllerManagerQPS == 0 {
+		o.ControllerManagerQPS = ControllerManagerQPS
+	}
+	if o.ControllerManagerBurst == 0 {
+		o.ControllerManagerBurst = max(ControllerManagerBurst, 2*o.ControllerManagerQPS)
+	}
+	kcmQPS, kcmBurst, auditPolicy := o.ControllerManagerQPS, o.ControllerManagerBurst, o.AuditPolicy
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 	cfg := kwokctlConfig{
 		APIVersion: "config.kwok.x-k8s.io/v1alpha1",
@@ -107,6 +126,7 @@ func ConfigWithLimits(binDir, kubeVersion string, kcmQPS, kcmBurst int) ([]byte,
 			KubeSchedulerBinary:         bin("kube-scheduler"),
 			KwokControllerBinary:        bin("kwok"),
 			KubectlBinary:               bin("kubectl"),
+			KubeAuditPolicy:             auditPolicy,
 		},
 		ComponentsPatches: []componentPatch{{
 			Name: "kube-controller-manager",

@@ -8,7 +8,7 @@ import (
 )
 
 func TestConfigPinsLoopbackAndLocalBinaries(t *testing.T) {
-	data, err := Config("/cache/bin", "v1.36.3")
+	data, err := Config("/cache/bin", "v1.36.3", ConfigOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +33,9 @@ func TestConfigPinsLoopbackAndLocalBinaries(t *testing.T) {
 			t.Errorf("%s binary = %q", name, path)
 		}
 	}
+	if o.KubeAuditPolicy != "" {
+		t.Errorf("audit policy %q without asking", o.KubeAuditPolicy)
+	}
 	if len(cfg.ComponentsPatches) != 1 || cfg.ComponentsPatches[0].Name != "kube-controller-manager" {
 		t.Errorf("componentsPatches = %+v", cfg.ComponentsPatches)
 	}
@@ -43,5 +46,18 @@ func TestConfigPinsLoopbackAndLocalBinaries(t *testing.T) {
 		if !strings.Contains(string(rest), "name: "+stage+"\n") {
 			t.Errorf("stage %s missing", stage)
 		}
+	}
+}
+
+func TestConfigAudit(t *testing.T) {
+	data, err := Config("/cache/bin", "v1.36.3", ConfigOptions{AuditPolicy: "/tmp/policy.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"kubeAuditPolicy": "/tmp/policy.yaml"`) {
+		t.Errorf("no audit policy in\n%s", data)
+	}
+	if !strings.Contains(string(AuditPolicy), "kind: Policy") {
+		t.Error("the embedded audit policy is not a Policy")
 	}
 }

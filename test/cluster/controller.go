@@ -115,6 +115,7 @@ func (c *Controller) Stop() {
 		return
 	}
 	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.cmd.Process.Signal(syscall.SIGCONT) // a frozen one handles SIGTERM once thawed
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	select {
@@ -123,6 +124,29 @@ func (c *Controller) Stop() {
 		_ = c.cmd.Process.Kill()
 		<-c.exited
 	}
+}
+
+// Freeze stops the process (SIGSTOP) as a long GC pause, a frozen VM or a starved node
+// would: it neither runs nor exits until thawed.
+func (c *Controller) Freeze() error { return c.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Thaw lets a frozen process run on (SIGCONT).
+func (c *Controller) Thaw() error { return c.cmd.Process.Signal(syscall.SIGCONT) }
+
+// Kill ends the process at once (SIGKILL), as a crash or an OOM kill would, and waits
+// for it to be gone.
+func (c *Controller) Kill() {
+	_ = c.cmd.Process.Kill()
+	<-c.exited
+}
+
+// Exited is closed when the process has exited; ExitErr is then its exit status.
+func (c *Controller) Exited() <-chan struct{} { return c.exited }
+
+// ExitErr is the process' exit status once Exited is closed (nil: exit code 0).
+func (c *Controller) ExitErr() error {
+	<-c.exited
+	return c.err
 }
 
 // Log returns the end of the controller's log (at most max bytes).

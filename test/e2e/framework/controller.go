@@ -30,3 +30,17 @@ func (f *Framework) StartController(args ...string) (*Controller, error) {
 	f.Controller = c
 	return c, nil
 }
+
+// StartReplica starts one more bin/serin-controller, as StartController does, logging to
+// Artifacts/controller-<name>.log; tear-down stops it. Tests running several replicas
+// (leader election) call it once per replica; the replica is not f.Controller.
+func (f *Framework) StartReplica(name string, args ...string) (*Controller, error) {
+	c, err := f.Cluster.StartController(f.ControllerBinary(), filepath.Join(f.Artifacts, "controller-"+name+".log"), args...)
+	if err != nil {
+		return nil, err
+	}
+	f.replicasMu.Lock()
+	f.replicas = append(f.replicas, c)
+	f.replicasMu.Unlock()
+	return c, nil
+}

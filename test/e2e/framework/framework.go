@@ -44,7 +44,9 @@ type Framework struct {
 	Config     *rest.Config // cluster-admin
 	Kube       kubernetes.Interface
 	Dynamic    dynamic.Interface
-	Controller *Controller // nil unless started (WithController or StartController)
+	Controller *Controller   // nil unless started (WithController or StartController)
+	replicas   []*Controller // StartReplica's, stopped at tear-down
+	replicasMu sync.Mutex
 	// Artifacts is where logs and failure dumps go: .cache/e2e/<cluster name>.
 	Artifacts string
 
@@ -69,7 +71,12 @@ type options struct {
 	controller     bool
 	controllerArgs []string
 	gatewayAPI     bool
+	audit          bool
 }
+
+// WithAudit turns kube-apiserver's audit log on (test/cluster Options.Audit): every
+// write with its user agent, in Cluster.AuditLog.
+func WithAudit() Option { return func(o *options) { o.audit = true } }
 
 // WithNodes sets how many fake Nodes the cluster gets (default 3).
 func WithNodes(n int) Option { return func(o *options) { o.nodes = n } }
@@ -147,7 +154,7 @@ func setUp(ctx context.Context, o options) (*Framework, error) {
 	defer kwokLog.Close()
 
 	fmt.Printf("e2e: starting cluster %s (artifacts in %s)\n", name, artifacts)
-	c, err := cluster.Up(ctx, cluster.Options{Name: name, Nodes: o.nodes, Root: root, Log: kwokLog})
+	c, err := cluster.Up(ctx, cluster.Options{Name: name, Nodes: o.nodes, Root: root, Log: kwokLog, Audit: o.audit})
 	if c == nil {
 		return nil, err
 	}
@@ -192,6 +199,11 @@ func (f *Framework) down() {
 	if f.Controller != nil {
 		f.Controller.Stop()
 	}
+	f.replicasMu.Lock()
+	for _, r := range f.replicas {
+		r.Stop()
+	}
+	f.replicasMu.Unlock()
 	if procs, err := c.Processes(); err == nil {
 		fmt.Printf("e2e: control plane memory at the end: %s\n", cluster.MemoryReport(procs))
 	}
