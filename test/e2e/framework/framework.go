@@ -45,6 +45,7 @@ type Framework struct {
 	Kube       kubernetes.Interface
 	Dynamic    dynamic.Interface
 	Controller *Controller // nil unless started (WithController or StartController)
+	Traefik    *Traefik    // nil unless started (WithTraefik or StartTraefik)
 	// Artifacts is where logs and failure dumps go: .cache/e2e/<cluster name>.
 	Artifacts string
 
@@ -68,6 +69,7 @@ type options struct {
 	nodes          int
 	controller     bool
 	controllerArgs []string
+	traefik        *TraefikOptions
 }
 
 // WithNodes sets how many fake Nodes the cluster gets (default 3).
@@ -174,6 +176,13 @@ func setUp(ctx context.Context, o options) (*Framework, error) {
 			return f, err
 		}
 	}
+	if o.traefik != nil {
+		t, err := f.StartTraefik(ctx, *o.traefik)
+		if err != nil {
+			return f, err
+		}
+		fmt.Printf("e2e: traefik ready: entrypoint %s, metrics %s; log %s\n", t.WebURL, t.MetricsURL, t.LogPath)
+	}
 	return f, nil
 }
 
@@ -185,6 +194,9 @@ func (f *Framework) down() {
 	c := f.Cluster
 	if f.Controller != nil {
 		f.Controller.Stop()
+	}
+	if f.Traefik != nil {
+		f.Traefik.Stop()
 	}
 	if procs, err := c.Processes(); err == nil {
 		fmt.Printf("e2e: control plane memory at the end: %s\n", cluster.MemoryReport(procs))
