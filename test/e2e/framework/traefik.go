@@ -70,10 +70,10 @@ const (
 	// TraefikGatewayController is the controllerName Traefik's Gateway API provider serves.
 	TraefikGatewayController = "traefik.io/gateway-controller"
 	// TraefikNGINXProvider suffixes the names Traefik gives what the ingress-nginx provider
-	// builds: the service of Service s, port p of an Ingress in namespace ns is
-	// "ns-s-p@kubernetesingressnginx"; with a canary Ingress on the same host and path, the
-	// canary's share goes to "ns-s-p-canary@…" (named after the primary Service, not the
-	// canary's) and the router uses the weighted "ns-s-p-wrr@…".
+	// builds: the service for Service s, port p of Ingress i in namespace ns is
+	// "ns-i-s-p@kubernetesingressnginx" (NGINXServiceName); with a canary Ingress on the same
+	// host and path, the canary's share goes to "ns-i-s-p-canary@…" (named after the primary
+	// Ingress and Service, not the canary's) and the router uses the weighted "ns-i-s-p-wrr@…".
 	TraefikNGINXProvider = "kubernetesingressnginx"
 )
 
@@ -165,6 +165,7 @@ func traefikArgs(webPort, apiPort int, accessLog string, o TraefikOptions) []str
 		"--global.checknewversion=false",
 		"--global.sendanonymoususage=false",
 		"--log.level=INFO",
+		"--log.nocolor=true",
 		"--accesslog=true",
 		"--accesslog.filepath=" + accessLog,
 		fmt.Sprintf("--entrypoints.web.address=127.0.0.1:%d", webPort),
@@ -321,10 +322,12 @@ func (s *TraefikService) Weights() map[string]int {
 	return w
 }
 
-// NGINXServiceName is the name Traefik's ingress-nginx provider gives the backend of
-// Service svc, port (number or name) in namespace ns, with the provider suffix.
-func NGINXServiceName(ns, svc, port string) string {
-	return ns + "-" + svc + "-" + port + "@" + TraefikNGINXProvider
+// NGINXServiceName is the name, without the provider suffix, that Traefik's ingress-nginx
+// provider gives the backend of Service svc, port (number or name) of Ingress ingress in
+// namespace ns. Append "-canary" or "-wrr" for a canary Ingress's services (see
+// TraefikNGINXProvider), and "@" + TraefikNGINXProvider for metrics and the API.
+func NGINXServiceName(ns, ingress, svc, port string) string {
+	return ns + "-" + ingress + "-" + svc + "-" + port
 }
 
 // GatewayYAML is a Gateway of TraefikGatewayClass with one HTTP listener named "web" on the

@@ -99,8 +99,7 @@ func TestIngressNGINXCanaryThroughTraefik(t *testing.T) {
 	}
 
 	// Canary at weight 20: Traefik's weighted service shows it, then the measured share.
-	stableName := framework.NGINXServiceName(e.Namespace, "web-stable", "80")
-	base := stableName[:len(stableName)-len("@"+framework.TraefikNGINXProvider)]
+	base := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80")
 	wrr := base + "-wrr@" + framework.TraefikNGINXProvider
 	canaryChild := base + "-canary"
 	e.When().Apply(ingress("web-canary", "web-canary", 20))
