@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 
 .PHONY: all build test unit e2e bench bench-smoke lint codegen manifests verify demo \
-        kube-bin cluster-up cluster-down tools clean install tmux
+        kube-bin traefik-bin cluster-up cluster-down tools clean install tmux
 
 all: build
 
@@ -25,7 +25,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## e2e: tests against the real local control plane (builds it on first use)
-e2e: kube-bin build tmux
+e2e: kube-bin traefik-bin build tmux
 	hack/e2e.sh
 
 ## bench: the performance report (README "Performance"); QUICK=1 for the short run,
@@ -63,6 +63,10 @@ verify:
 kube-bin:
 	hack/kube-bin.sh
 
+## traefik-bin: build Traefik, the local ingress controller (pinned in hack/traefik/go.mod; cached)
+traefik-bin:
+	hack/traefik-bin.sh
+
 ## cluster-up / cluster-down: the local control plane on loopback
 cluster-up: kube-bin
 	$(GO) run ./hack/cluster up
@@ -71,7 +75,7 @@ cluster-down:
 	$(GO) run ./hack/cluster down
 
 ## demo: local control plane, CRDs, controller, a sample Rollout
-demo: kube-bin build
+demo: kube-bin traefik-bin build
 	hack/demo.sh
 
 clean:

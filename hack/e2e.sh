@@ -4,15 +4,22 @@
 #   hack/e2e.sh [go test flags...] [./test/e2e/<package>...]
 #                                     e.g. hack/e2e.sh -run TestBlueGreen ./test/e2e/canary
 #
-# Builds the control plane first if needed (hack/kube-bin.sh; cached after the first run).
+# Builds the control plane and Traefik first if needed (hack/kube-bin.sh, hack/traefik-bin.sh;
+# cached after the first run) and compiles the test packages, then runs the suite inside the
+# local environment's network namespace (hack/netns.sh): only loopback there, fake pods'
+# addresses local, the module proxy out of reach (GOPROXY=off: nothing is fetched inside).
 # Each test package starts its own cluster (test/e2e/framework); logs and failure dumps go
-# to .cache/e2e/<cluster>/. SERIN_E2E_KEEP_CLUSTER=1 leaves the clusters running.
+# to .cache/e2e/<cluster>/. SERIN_E2E_KEEP_CLUSTER=1 leaves the clusters running (they live
+# in the namespace, which ends with its last process: with the suite, once they are killed).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 bin=$(hack/kube-bin.sh)
+# Traefik, the ingress controller of the real-traffic tests (framework.WithTraefik).
+SERIN_TRAEFIK_BIN=$(hack/traefik-bin.sh)
+export SERIN_TRAEFIK_BIN
 # The analysis e2e tests start a real Prometheus (Debian's package; installed when missing).
 hack/prometheus.sh >/dev/null
 export SERIN_KUBE_BIN=$bin
@@ -45,9 +52,6 @@ sweep() {
 sweep
 # Artifacts of runs older than three days go; recent ones stay for comparison.
 find .cache/e2e -mindepth 1 -maxdepth 1 -type d -mtime +3 -exec rm -rf {} + 2>/dev/null || true
-if [[ ${SERIN_E2E_KEEP_CLUSTER:-} != 1 ]]; then
-	trap sweep EXIT
-fi
 
 # Packages named among the arguments (./test/e2e/canary) run alone; otherwise all of them.
 pkgs=(./test/e2e/...)
@@ -57,4 +61,17 @@ for a in "$@"; do
 		break
 	fi
 done
-go test -tags e2e -count=1 -timeout 60m -v "$@" "${pkgs[@]}"
+# Compile every test package here, where the module proxy is reachable; inside the namespace
+# go test then finds everything in the module and build caches.
+build=()
+for a in "$@" "${pkgs[@]}"; do
+	if [[ $a == ./* ]]; then build+=("$a"); fi
+done
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"; [[ ${SERIN_E2E_KEEP_CLUSTER:-} == 1 ]] || sweep' EXIT
+echo "e2e: compiling ${build[*]}"
+go test -tags e2e -c -o "$scratch/" "${build[@]}"
+rm -rf "$scratch"/*
+
+hack/netns.sh env GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=readonly \
+	go test -tags e2e -count=1 -timeout 60m -v "$@" "${pkgs[@]}"

@@ -26,6 +26,17 @@ import (
 // DefaultName is the cluster `make cluster-up` starts.
 const DefaultName = "serin"
 
+// PodCIDR holds every fake pod's address: node i has spec.podCIDR 10.244.i.0/24, from which
+// kwok assigns its pods' IPs. hack/netns.sh makes the whole range local to the environment's
+// network namespace, so a process there can bind a pod's IP and serve its requests. Outside
+// that namespace these addresses lead off the machine: never send a request to them there.
+const PodCIDR = "10.244.0.0/16"
+
+// MaxNodes is how many /24 node ranges PodCIDR holds.
+const MaxNodes = 256
+
+const firstNodeCIDR = "10.244.0.0/24"
+
 // Options configures Up.
 type Options struct {
 	Name  string    // kwokctl cluster name; DefaultName when empty
@@ -65,6 +76,9 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	if o.Nodes == 0 {
 		o.Nodes = 3
+	}
+	if o.Nodes > MaxNodes {
+		return nil, fmt.Errorf("cluster %q: %d nodes asked, at most %d fit in the pod CIDR %s", c.Name, o.Nodes, MaxNodes, PodCIDR)
 	}
 	if _, err := os.Stat(c.Workdir); err == nil {
 		return nil, fmt.Errorf("cluster %q already exists (%s): run `make cluster-down` or Down it first", c.Name, c.Workdir)
@@ -109,7 +123,10 @@ func Up(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	c.StartupTime = time.Since(start)
 
-	if err := c.kwokctl(ctx, "scale", "node", "--replicas", strconv.Itoa(o.Nodes)); err != nil {
+	// Node i gets spec.podCIDR 10.244.i.0/24 (kwokctl's node template adds the index to the
+	// parameter), and kwok gives its pods addresses from it: see PodCIDR.
+	if err := c.kwokctl(ctx, "scale", "node", "--replicas", strconv.Itoa(o.Nodes),
+		"--param", fmt.Sprintf(".podCIDR=%q", firstNodeCIDR)); err != nil {
 		return c, fmt.Errorf("create %d nodes: %w%s", o.Nodes, err, c.diagnose())
 	}
 	if _, err := c.Kubectl(ctx, "wait", "--for=condition=Ready", "nodes", "--all", "--timeout=60s"); err != nil {

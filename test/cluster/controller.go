@@ -150,9 +150,10 @@ func (c *Controller) ExitErr() error {
 }
 
 // Log returns the end of the controller's log (at most max bytes).
-func (c *Controller) Log(max int64) string { return tail(c.LogPath, max) }
+func (c *Controller) Log(max int64) string { return Tail(c.LogPath, max) }
 
-func tail(path string, max int64) string {
+// Tail returns the end of the file at path, at most max bytes (or why it cannot be read).
+func Tail(path string, max int64) string {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Sprintf("(cannot read %s: %v)", path, err)

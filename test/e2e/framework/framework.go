@@ -47,6 +47,7 @@ type Framework struct {
 	Controller *Controller   // nil unless started (WithController or StartController)
 	replicas   []*Controller // StartReplica's, stopped at tear-down
 	replicasMu sync.Mutex
+	Traefik    *Traefik // nil unless started (WithTraefik or StartTraefik)
 	// Artifacts is where logs and failure dumps go: .cache/e2e/<cluster name>.
 	Artifacts string
 
@@ -72,6 +73,7 @@ type options struct {
 	controllerArgs []string
 	gatewayAPI     bool
 	audit          bool
+	traefik        *TraefikOptions
 }
 
 // WithAudit turns kube-apiserver's audit log on (test/cluster Options.Audit): every
@@ -187,6 +189,13 @@ func setUp(ctx context.Context, o options) (*Framework, error) {
 			return f, err
 		}
 	}
+	if o.traefik != nil {
+		t, err := f.StartTraefik(ctx, *o.traefik)
+		if err != nil {
+			return f, err
+		}
+		fmt.Printf("e2e: traefik ready: entrypoint %s, metrics %s; log %s\n", t.WebURL, t.MetricsURL, t.LogPath)
+	}
 	return f, nil
 }
 
@@ -204,6 +213,9 @@ func (f *Framework) down() {
 		r.Stop()
 	}
 	f.replicasMu.Unlock()
+	if f.Traefik != nil {
+		f.Traefik.Stop()
+	}
 	if procs, err := c.Processes(); err == nil {
 		fmt.Printf("e2e: control plane memory at the end: %s\n", cluster.MemoryReport(procs))
 	}
