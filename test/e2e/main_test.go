@@ -10,6 +10,6 @@ import (
 	"github.com/serin-dev/serin/test/e2e/framework"
 )
 
-// TestMain starts one cluster for the package. When the controller exists, start it here
-// with framework.WithController(...flags).
-func TestMain(m *testing.M) { framework.Main(m) }
+// TestMain starts one cluster for the package, serving the Gateway API's HTTPRoutes so
+// that every example (examples/canary-gateway-api too) applies.
+func TestMain(m *testing.M) { framework.Main(m, framework.WithGatewayAPI()) }
