@@ -86,6 +86,7 @@ func TestNoFailedRequestAcrossRollout(t *testing.T) {
 
 	rs = stream.Stop()
 	t.Logf("across the rollout (%s): %s", time.Since(start).Round(time.Second), rs.Summary())
+	ownNamespace(t, rs, e.Namespace)
 	if failed := rs.Failed(); len(failed) > 0 {
 		for i, f := range failed {
 			if i == 10 {

@@ -59,6 +59,7 @@ func TestNotReadyCanaryPodGetsNoTraffic(t *testing.T) {
 	if failed := rs.Failed(); len(failed) > 0 {
 		t.Errorf("%d of %d requests failed; first: %s", len(failed), len(rs), failed[0])
 	}
+	ownNamespace(t, rs, e.Namespace)
 	if k, _ := rs.Between(tSlice.Add(traefikReload), time.Now()).Share(v2); k == 0 {
 		t.Errorf("the other canary pod answered nothing after the relabel: %s", rs.Summary())
 	}

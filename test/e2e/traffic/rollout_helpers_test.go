@@ -80,7 +80,17 @@ func (r route) run(c traffic.Config) traffic.Records {
 	if failed := rs.Failed(); len(failed) > 0 {
 		t.Fatalf("%d of %d requests failed (%s); first: %s", len(failed), len(rs), rs.Summary(), failed[0])
 	}
+	ownNamespace(t, rs, r.e.Namespace)
 	return rs
+}
+
+// ownNamespace fails the test if a pod of another namespace answered one of rs: the
+// simulator would have answered for an address that is no longer that pod's.
+func ownNamespace(t *testing.T, rs traffic.Records, ns string) {
+	t.Helper()
+	if other := rs.Filter(func(x traffic.Record) bool { return x.Namespace != "" && x.Namespace != ns }); len(other) > 0 {
+		t.Errorf("%d of %d requests were answered by pods of another namespace; first: %s", len(other), len(rs), other[0])
+	}
 }
 
 // waitWeight waits until Traefik gives the canary the weight w.

@@ -16,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	framework.Main(m, framework.WithNodes(2), framework.WithController(), framework.WithPodSimulator(),
+	framework.Main(m, framework.WithNodes(2), framework.WithController("--leader-elect=false"), framework.WithPodSimulator(),
 		framework.WithTraefik(framework.TraefikOptions{}))
 }
 
