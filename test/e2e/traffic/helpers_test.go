@@ -154,6 +154,29 @@ func waitWeight(t *testing.T, tr *framework.Traefik, wrr, child string, want int
 	t.Fatalf("Traefik service %s: want %s at weight %d; last: %s", wrr, child, want, last)
 }
 
+// waitServers waits until Traefik's load-balanced service name has n servers (it has
+// read every endpoint of the EndpointSlices).
+func waitServers(t *testing.T, tr *framework.Traefik, name string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		svc, found, err := tr.Service(t.Context(), name)
+		switch {
+		case err != nil:
+			last = err.Error()
+		case !found || svc.LoadBalancer == nil:
+			last = "no such load-balanced service"
+		case len(svc.LoadBalancer.Servers) == n:
+			return
+		default:
+			last = fmt.Sprintf("servers %v", svc.LoadBalancer.Servers)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("Traefik service %s: want %d servers; last: %s", name, n, last)
+}
+
 // metricSum scrapes url and sums the samples of metric whose labels include every label
 // given.
 func metricSum(t *testing.T, url, metric string, labels map[string]string) float64 {

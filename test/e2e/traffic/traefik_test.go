@@ -90,6 +90,8 @@ func TestIngressNGINXCanaryThroughTraefik(t *testing.T) {
 	// Stable only: wait until Traefik routes the host, then every answer is a stable pod's
 	// and both stable pods serve.
 	c.waitServed(t, 60*time.Second, func(pod string) bool { return track[pod] == "stable" })
+	base := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80")
+	waitServers(t, tr, base+"@"+framework.TraefikNGINXProvider, 2)
 	byPod := c.send(t, 200)
 	if n := byTrack(byPod, track)["canary"]; n != 0 {
 		t.Fatalf("without a canary Ingress, %d of 200 requests reached the canary: %v", n, byPod)
@@ -101,7 +103,6 @@ func TestIngressNGINXCanaryThroughTraefik(t *testing.T) {
 	}
 
 	// Canary at weight 20: Traefik's weighted service shows it, then the measured share.
-	base := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80")
 	wrr := base + "-wrr@" + framework.TraefikNGINXProvider
 	canaryChild := base + "-canary"
 	e.When().Apply(ingress("web-canary", "web-canary", 20))
