@@ -25,7 +25,9 @@ type Options struct {
 	// its grace period, until routers have dropped its endpoint: a test of "no failed
 	// request" across a scale-down wants the real behaviour. Only deletion lingers; a pod
 	// that stops Running, changes IP or gets a new UID is closed at once. A new pod given
-	// the address of a lingering one is retried (by Run's queue) until the address is free.
+	// the address of a lingering one ends that linger and is served at once: kwok reuses a
+	// deleted pod's address right away (a real cluster only once the pod is gone), and the
+	// address's answers must then come from the pod the EndpointSlices name.
 	Linger time.Duration
 	// Clock schedules the end of lingering (default: the real clock).
 	Clock clock.WithDelayedExecution
@@ -93,6 +95,7 @@ func (r *Reconciler) Sync(key string, pod *corev1.Pod) error {
 	if !serve {
 		return nil
 	}
+	r.endLingerAt(key, spec.IP)
 	ps, err := startPod(spec, r.metricsPort)
 	if err != nil {
 		return fmt.Errorf("pod %s: %w", key, err)
@@ -100,6 +103,18 @@ func (r *Reconciler) Sync(key string, pod *corev1.Pod) error {
 	r.pods[key] = ps
 	r.logf("podsim: %s: serving %s %v (revision %q)", key, spec.IP, portNumbers(spec), spec.Ports[0].Identity.Revision)
 	return nil
+}
+
+// endLingerAt closes the lingering pod, other than key, that holds ip, if any: a new pod
+// was given its address.
+func (r *Reconciler) endLingerAt(key, ip string) {
+	for k, ps := range r.pods {
+		if k != key && ps.lingering != nil && ps.spec.IP == ip {
+			ps.close(false)
+			delete(r.pods, k)
+			r.logf("podsim: %s: closed %s %v (linger ended: address given to %s)", k, ip, portNumbers(ps.spec), key)
+		}
+	}
 }
 
 // expire closes a deleted pod at the end of its linger, unless it was replaced since.

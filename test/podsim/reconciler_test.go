@@ -332,3 +332,23 @@ func TestNewPodReplacesALingeringOne(t *testing.T) {
 		t.Errorf("after the old linger: revision %q, want the new pod's", resp.Header.Get(HeaderRevision))
 	}
 }
+
+func TestNewPodAtALingeringAddressEndsTheLinger(t *testing.T) {
+	fake := clocktesting.NewFakeClock(time.Now())
+	r := NewReconciler(Options{Linger: time.Minute, Clock: fake, Logf: t.Logf})
+	t.Cleanup(r.Close)
+	ip := loopbackIP()
+	mustSync(t, r, testPod("old", ip, []int32{8080}))
+	if err := r.Sync("ns/old", nil); err != nil {
+		t.Fatal(err)
+	}
+	// Another pod given the deleted one's address (kwok reuses it at once): it answers
+	// there at once, not after the old pod's linger.
+	mustSync(t, r, testPod("new", ip, []int32{8080}))
+	if resp, a := get(t, ip+":8080"); resp.StatusCode != 200 || a.Pod != "new" {
+		t.Errorf("status %d, answered by %+v; want pod new", resp.StatusCode, a)
+	}
+	if _, ok := r.Served()["ns/old"]; ok {
+		t.Errorf("the lingering pod is still served: %v", r.Served())
+	}
+}

@@ -48,6 +48,7 @@ type Framework struct {
 	replicas   []*Controller // StartReplica's, stopped at tear-down
 	replicasMu sync.Mutex
 	Traefik    *Traefik // nil unless started (WithTraefik or StartTraefik)
+	PodSim     *PodSim  // nil unless started (WithPodSimulator or StartPodSimulator)
 	// Artifacts is where logs and failure dumps go: .cache/e2e/<cluster name>.
 	Artifacts string
 
@@ -74,6 +75,7 @@ type options struct {
 	gatewayAPI     bool
 	audit          bool
 	traefik        *TraefikOptions
+	podSim         bool
 }
 
 // WithAudit turns kube-apiserver's audit log on (test/cluster Options.Audit): every
@@ -189,6 +191,11 @@ func setUp(ctx context.Context, o options) (*Framework, error) {
 			return f, err
 		}
 	}
+	if o.podSim {
+		if _, err := f.StartPodSimulator(ctx); err != nil {
+			return f, err
+		}
+	}
 	if o.traefik != nil {
 		t, err := f.StartTraefik(ctx, *o.traefik)
 		if err != nil {
@@ -215,6 +222,9 @@ func (f *Framework) down() {
 	f.replicasMu.Unlock()
 	if f.Traefik != nil {
 		f.Traefik.Stop()
+	}
+	if f.PodSim != nil {
+		f.PodSim.Stop()
 	}
 	if procs, err := c.Processes(); err == nil {
 		fmt.Printf("e2e: control plane memory at the end: %s\n", cluster.MemoryReport(procs))

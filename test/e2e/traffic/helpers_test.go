@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,12 +16,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/serin-dev/serin/test/e2e/framework"
+	"github.com/serin-dev/serin/test/podsim"
 )
 
-// servePods binds an HTTP server to port on the IP of every pod matching selector (they
-// must have their IPs) for the rest of the test; each answers with its pod's name. It
-// returns each pod's "track" label by pod name.
-func servePods(e *framework.Env, selector string, port int) map[string]string {
+// servePods waits until the pod simulator (framework.WithPodSimulator) serves every pod
+// matching selector (they must have their IPs) and returns each pod's "track" label by
+// pod name.
+func servePods(e *framework.Env, selector string) map[string]string {
 	t := e.T
 	t.Helper()
 	pods, err := e.F.Kube.CoreV1().Pods(e.Namespace).List(t.Context(), metav1.ListOptions{LabelSelector: selector})
@@ -30,24 +30,20 @@ func servePods(e *framework.Env, selector string, port int) map[string]string {
 		t.Fatal(err)
 	}
 	track := map[string]string{}
+	deadline := time.Now().Add(30 * time.Second)
 	for _, pod := range pods.Items {
-		if pod.Status.PodIP == "" {
-			t.Fatalf("pod %s has no IP yet", pod.Name)
+		for {
+			if _, ok := e.F.PodSim.Served()[e.Namespace+"/"+pod.Name]; ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the pod simulator does not serve pod %s (IP %q); see %s", pod.Name, pod.Status.PodIP, e.F.PodSim.LogPath)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		addr := net.JoinHostPort(pod.Status.PodIP, strconv.Itoa(port))
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			t.Fatalf("serve pod %s at %s: %v (%v)", pod.Name, addr, err, framework.PodAddressesLocal())
-		}
-		name := pod.Name
-		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			fmt.Fprint(w, name)
-		})}
-		go func() { _ = srv.Serve(l) }()
-		t.Cleanup(func() { _ = srv.Close() })
-		track[name] = pod.Labels["track"]
+		track[pod.Name] = pod.Labels["track"]
 	}
-	t.Logf("serving %d pods: %v", len(track), track)
+	t.Logf("simulator serves %d pods: %v", len(track), track)
 	return track
 }
 
@@ -82,11 +78,12 @@ func (c *client) get(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if resp.StatusCode != http.StatusOK || len(body) == 0 {
-		return "", fmt.Errorf("%s: %q", resp.Status, body)
+	pod := resp.Header.Get(podsim.HeaderPod)
+	if resp.StatusCode != http.StatusOK || pod == "" {
+		return "", fmt.Errorf("%s (pod %q): %q", resp.Status, pod, body)
 	}
-	c.total[string(body)]++
-	return string(body), nil
+	c.total[pod]++
+	return pod, nil
 }
 
 // send sends n requests one after the other and returns how many each pod answered; any
@@ -155,6 +152,29 @@ func waitWeight(t *testing.T, tr *framework.Traefik, wrr, child string, want int
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("Traefik service %s: want %s at weight %d; last: %s", wrr, child, want, last)
+}
+
+// waitServers waits until Traefik's load-balanced service name has n servers (it has
+// read every endpoint of the EndpointSlices).
+func waitServers(t *testing.T, tr *framework.Traefik, name string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		svc, found, err := tr.Service(t.Context(), name)
+		switch {
+		case err != nil:
+			last = err.Error()
+		case !found || svc.LoadBalancer == nil:
+			last = "no such load-balanced service"
+		case len(svc.LoadBalancer.Servers) == n:
+			return
+		default:
+			last = fmt.Sprintf("servers %v", svc.LoadBalancer.Servers)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("Traefik service %s: want %d servers; last: %s", name, n, last)
 }
 
 // metricSum scrapes url and sums the samples of metric whose labels include every label

@@ -1,8 +1,9 @@
 //go:build e2e
 
 // Package traffic proves routing at the request level: real requests through Traefik (the
-// local data plane, framework.WithTraefik) to servers bound to kwok pods' addresses inside
-// the suite's network namespace (hack/netns.sh).
+// local data plane, framework.WithTraefik) to kwok pods served by the pod simulator
+// (framework.WithPodSimulator) at their addresses inside the suite's network namespace
+// (hack/netns.sh), while the real controller runs the Rollouts.
 package traffic
 
 import (
@@ -15,7 +16,8 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	framework.Main(m, framework.WithNodes(2), framework.WithTraefik(framework.TraefikOptions{}))
+	framework.Main(m, framework.WithNodes(2), framework.WithController("--leader-elect=false"), framework.WithPodSimulator(),
+		framework.WithTraefik(framework.TraefikOptions{}))
 }
 
 const host = "web.test"
@@ -82,12 +84,14 @@ func TestIngressNGINXCanaryThroughTraefik(t *testing.T) {
 	tr := e.F.Traefik
 	e.Given().Apply(backend("stable", 2)+backend("canary", 1)+ingress("web", "web-stable", -1)).
 		Then().PodsReady("app=web,track=stable", 2).PodsReady("app=web,track=canary", 1)
-	track := servePods(e, "app=web", 8080)
+	track := servePods(e, "app=web")
 	c := newClient(t, tr.WebURL, host)
 
 	// Stable only: wait until Traefik routes the host, then every answer is a stable pod's
 	// and both stable pods serve.
 	c.waitServed(t, 60*time.Second, func(pod string) bool { return track[pod] == "stable" })
+	base := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80")
+	waitServers(t, tr, base+"@"+framework.TraefikNGINXProvider, 2)
 	byPod := c.send(t, 200)
 	if n := byTrack(byPod, track)["canary"]; n != 0 {
 		t.Fatalf("without a canary Ingress, %d of 200 requests reached the canary: %v", n, byPod)
@@ -99,7 +103,6 @@ func TestIngressNGINXCanaryThroughTraefik(t *testing.T) {
 	}
 
 	// Canary at weight 20: Traefik's weighted service shows it, then the measured share.
-	base := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80")
 	wrr := base + "-wrr@" + framework.TraefikNGINXProvider
 	canaryChild := base + "-canary"
 	e.When().Apply(ingress("web-canary", "web-canary", 20))
