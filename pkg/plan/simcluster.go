@@ -101,7 +101,7 @@ func (c *SimCluster) Now() time.Time { return c.now }
 func (c *SimCluster) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // Input is what the controller would gather now, as copies: the Rollout's ReplicaSets
-// and orphans, Services, pods, runs, templates and traffic.
+// and orphans (with their ready pods), Services, pods, runs, templates and traffic.
 func (c *SimCluster) Input() Input {
 	var pods []*corev1.Pod
 	for _, rs := range c.rss {
@@ -129,6 +129,10 @@ func (c *SimCluster) Input() Input {
 			in.Orphans = append(in.Orphans, rs)
 		case ref.UID == c.ro.UID:
 			in.ReplicaSets = append(in.ReplicaSets, rs)
+			if in.ReadyPods == nil {
+				in.ReadyPods = map[string]ReadyPods{}
+			}
+			in.ReadyPods[rs.Name] = ReadyPodsOf(c.podsOf[rs.Name])
 		}
 	}
 	return in
