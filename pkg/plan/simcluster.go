@@ -135,6 +135,9 @@ func (c *SimCluster) Input() Input {
 			in.ReadyPods[rs.Name] = ReadyPodsOf(c.podsOf[rs.Name])
 		}
 	}
+	if !NeedsPods(in.Rollout, in.ReplicaSets) {
+		in.Pods = nil // as the controller gathers them
+	}
 	return in
 }
 
@@ -192,4 +195,24 @@ func (c *SimCluster) rsByName(name string) *appsv1.ReplicaSet {
 		}
 	}
 	return nil
+}
+
+// PodsTerminating plays a ReplicaSet controller that has begun scale-downs its status does
+// not show yet: every ReplicaSet's pods beyond its replicas get a deletionTimestamp
+// (newest first), while its status still counts them. PodsUp then removes them.
+func (c *SimCluster) PodsTerminating() {
+	for _, rs := range c.rss {
+		keep := replicasOf(rs)
+		for _, pod := range c.podsOf[rs.Name] {
+			if pod.DeletionTimestamp != nil {
+				continue
+			}
+			if keep > 0 {
+				keep--
+				continue
+			}
+			t := metav1.NewTime(c.now)
+			pod.DeletionTimestamp = &t
+		}
+	}
 }
