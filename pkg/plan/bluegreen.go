@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-
 	"github.com/serin-dev/serin/pkg/apis/rollouts/v1alpha1"
 )
 
@@ -81,7 +79,7 @@ func (p *planner) blueGreenStable() {
 	stable := p.revs.stableRS
 	p.scale(stable, desiredReplicas(p.ro))
 	p.scaleDownOthers(nil)
-	if fullyAvailable(stable, desiredReplicas(p.ro)) && !p.pendingScale() || !p.anyOtherAvailable(stable) {
+	if p.fullyAvailable(stable, desiredReplicas(p.ro)) && !p.pendingScale() || !p.anyOtherAvailable(stable) {
 		p.selector(bg.ActiveService, p.revs.hash)
 		p.selector(bg.PreviewService, p.revs.hash)
 	}
@@ -127,8 +125,8 @@ func (p *planner) blueGreenProgress() {
 	p.scale(stableRS, replicas)
 	p.scaleDownOthers(nil)
 
-	previewReady := fullyAvailable(newRS, target) && !p.pendingScale()
-	onNew := p.selectedHash(bg.PreviewService) == p.revs.hash && availableOf(newRS) > 0
+	previewReady := p.fullyAvailable(newRS, target) && !p.pendingScale()
+	onNew := p.selectedHash(bg.PreviewService) == p.revs.hash && p.available(newRS) > 0
 	if h := previewTarget(previewReady, onNew, switched, p.revs.hash, hashOf(stableRS)); h != "" {
 		p.selector(bg.PreviewService, h)
 	}
@@ -195,7 +193,7 @@ func (p *planner) switchActive(target int32, previewReady bool) bool {
 			return false
 		}
 	}
-	if !fullyAvailable(p.revs.newRS, replicas) || p.pendingScale() {
+	if !p.fullyAvailable(p.revs.newRS, replicas) || p.pendingScale() {
 		return false
 	}
 	p.selector(bg.ActiveService, p.revs.hash)
@@ -276,9 +274,4 @@ func (p *planner) blueGreenPause() bool {
 	s.PauseConditions = removePause(s.PauseConditions, v1alpha1.PauseReasonBlueGreenPause)
 	s.ControllerPause = false
 	return true
-}
-
-// fullyAvailable reports whether rs runs exactly replicas pods, all available.
-func fullyAvailable(rs *appsv1.ReplicaSet, replicas int32) bool {
-	return rs != nil && replicasOf(rs) == replicas && availableOf(rs) >= replicas
 }

@@ -87,7 +87,7 @@ func (p *planner) canaryStable() {
 		p.scaleDownOthers(nil)
 		p.setTraffic(0, nil)
 	}
-	if availableOf(stable) > 0 || !p.anyOtherAvailable(stable) {
+	if p.available(stable) > 0 || !p.anyOtherAvailable(stable) {
 		p.selector(c.StableService, p.revs.hash)
 		p.selector(c.CanaryService, p.revs.hash)
 	}
@@ -211,7 +211,7 @@ func (p *planner) nextStep(idx int32) {
 func (p *planner) promoteWhenReady(desired int32) {
 	c := p.ro.Spec.Strategy.Canary
 	newRS := p.revs.newRS
-	if replicasOf(newRS) != desired || availableOf(newRS) < desired || p.pendingScale() {
+	if replicasOf(newRS) != desired || p.available(newRS) < desired || p.pendingScale() {
 		return
 	}
 	old := p.revs.stableRS
@@ -243,7 +243,7 @@ func (p *planner) stepComplete(step *v1alpha1.CanaryStep, weight, desiredCanary 
 	}
 	newRS := p.revs.newRS
 	return stepDone(step, stepShows{
-		atScale:     replicasOf(newRS) == desiredCanary && availableOf(newRS) >= desiredCanary && !p.pendingScale(),
+		atScale:     replicasOf(newRS) == desiredCanary && p.available(newRS) >= desiredCanary && !p.pendingScale(),
 		routed:      p.ro.Spec.Strategy.Canary.TrafficRouting != nil,
 		weight:      weight,
 		traffic:     p.trafficAfter(),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -91,20 +90,3 @@ func (p *planner) stableServiceName() string {
 }
 
 const hashLabel = v1alpha1.DefaultRolloutUniqueLabelKey
-
-// available is rs's available pods. When the plan has the pods (during a restart), a pod
-// that is being deleted does not count even though the ReplicaSet's status, which lags an
-// eviction, may still count it.
-func (p *planner) available(rs *appsv1.ReplicaSet) int32 {
-	n := availableOf(rs)
-	if p.in.Pods == nil || rs == nil {
-		return n
-	}
-	ready := int32(0)
-	for _, pod := range p.in.Pods {
-		if pod.Labels[hashLabel] == hashOf(rs) && pod.DeletionTimestamp == nil && replicaset.PodReady(pod) {
-			ready++
-		}
-	}
-	return min(n, ready)
-}

@@ -100,6 +100,13 @@ func availableOf(rs *appsv1.ReplicaSet) int32 {
 	// a ReplicaSet scaled to 0 report replicas 0 but 2 available while its pods
 	// terminated, then its template come back and the scale-up keep that status: weight
 	// went to pods being deleted.)
+	//
+	// This alone is not enough (the status may count pods that are all terminating: its
+	// controller had not seen the deletions); planner.available also caps it by the pods.
+	// A status of an older generation (observedGeneration < generation) is still used:
+	// every scale bumps the generation, and dropping to 0 until the status catches up
+	// would take the weight off pods that carry it (invariant 7); what such a status
+	// overcounts, pods on their way out, the pods show.
 	return min(rs.Status.AvailableReplicas, rs.Status.Replicas, replicasOf(rs))
 }
 

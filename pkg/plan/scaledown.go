@@ -89,7 +89,7 @@ func (p *planner) basicTargets(newRS, stableRS *appsv1.ReplicaSet, desiredNew in
 		if rs == nil || rs == p.create {
 			return rsCounts{}
 		}
-		return rsCounts{replicas: replicasOf(rs), available: availableOf(rs)}
+		return rsCounts{replicas: replicasOf(rs), available: p.available(rs)}
 	}
 	var others []*appsv1.ReplicaSet
 	var otherCounts []rsCounts
@@ -132,7 +132,7 @@ func (p *planner) pendingScale() bool { return p.create != nil || len(p.scales) 
 // anyOtherAvailable reports whether a ReplicaSet other than rs has available pods.
 func (p *planner) anyOtherAvailable(rs *appsv1.ReplicaSet) bool {
 	for _, o := range p.in.ReplicaSets {
-		if o != rs && availableOf(o) > 0 {
+		if o != rs && p.available(o) > 0 {
 			return true
 		}
 	}

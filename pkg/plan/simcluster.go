@@ -101,7 +101,7 @@ func (c *SimCluster) Now() time.Time { return c.now }
 func (c *SimCluster) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // Input is what the controller would gather now, as copies: the Rollout's ReplicaSets
-// and orphans, Services, pods, runs, templates and traffic.
+// and orphans (with their ready pods), Services, pods, runs, templates and traffic.
 func (c *SimCluster) Input() Input {
 	var pods []*corev1.Pod
 	for _, rs := range c.rss {
@@ -129,7 +129,14 @@ func (c *SimCluster) Input() Input {
 			in.Orphans = append(in.Orphans, rs)
 		case ref.UID == c.ro.UID:
 			in.ReplicaSets = append(in.ReplicaSets, rs)
+			if in.ReadyPods == nil {
+				in.ReadyPods = map[string]ReadyPods{}
+			}
+			in.ReadyPods[rs.Name] = ReadyPodsOf(c.podsOf[rs.Name])
 		}
+	}
+	if !NeedsPods(in.Rollout, in.ReplicaSets) {
+		in.Pods = nil // as the controller gathers them
 	}
 	return in
 }
@@ -188,4 +195,24 @@ func (c *SimCluster) rsByName(name string) *appsv1.ReplicaSet {
 		}
 	}
 	return nil
+}
+
+// PodsTerminating plays a ReplicaSet controller that has begun scale-downs its status does
+// not show yet: every ReplicaSet's pods beyond its replicas get a deletionTimestamp
+// (newest first), while its status still counts them. PodsUp then removes them.
+func (c *SimCluster) PodsTerminating() {
+	for _, rs := range c.rss {
+		keep := replicasOf(rs)
+		for _, pod := range c.podsOf[rs.Name] {
+			if pod.DeletionTimestamp != nil {
+				continue
+			}
+			if keep > 0 {
+				keep--
+				continue
+			}
+			t := metav1.NewTime(c.now)
+			pod.DeletionTimestamp = &t
+		}
+	}
 }

@@ -44,6 +44,11 @@ type Input struct {
 	// diagnosis of a revision that is not fully available (see NeedsPods); may be nil
 	// otherwise.
 	Pods []*corev1.Pod
+	// ReadyPods are, by ReplicaSet name, the pods of each of the Rollout's ReplicaSets
+	// that are Ready and not being deleted (ReadyPodsOf). The plan's traffic, selector,
+	// step and promotion decisions count no more available pods than these; a ReplicaSet
+	// missing from the map is counted from its status alone.
+	ReadyPods map[string]ReadyPods
 	// NameTakenBy is a ReplicaSet that holds the name of the Rollout's new ReplicaSet
 	// (NewReplicaSetName) and that the Rollout does not own; nil when there is none. The
 	// plan adopts it when it is one of the Orphans of the new hash, and otherwise takes

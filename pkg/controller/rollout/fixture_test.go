@@ -2,6 +2,7 @@ package rollout
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -194,20 +195,49 @@ func must(t *testing.T, err error) {
 }
 
 // replicaSetsUp plays the ReplicaSet controller: every ReplicaSet gets as many
-// available pods as it asks for.
+// available pods as it asks for (Ready pods, and its status says so).
 func (f *fixture) replicaSetsUp() {
 	f.t.Helper()
 	ctx := context.Background()
 	rss, err := f.kube.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
 	must(f.t, err)
+	pods, err := f.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	must(f.t, err)
 	for i := range rss.Items {
 		rs := &rss.Items[i]
 		n := *rs.Spec.Replicas
+		f.podsUp(rs, pods.Items)
 		rs.Status = appsv1.ReplicaSetStatus{Replicas: n, ReadyReplicas: n, AvailableReplicas: n, ObservedGeneration: rs.Generation}
 		_, err := f.kube.AppsV1().ReplicaSets(ns).UpdateStatus(ctx, rs, metav1.UpdateOptions{})
 		must(f.t, err)
 	}
 	f.refresh()
+}
+
+// podsUp gives rs n Ready pods: it creates the missing ones and deletes the others.
+func (f *fixture) podsUp(rs *appsv1.ReplicaSet, pods []corev1.Pod) {
+	ctx := context.Background()
+	var have int32
+	names := map[string]bool{}
+	for i := range pods {
+		pod := &pods[i]
+		names[pod.Name] = true
+		if ref := metav1.GetControllerOf(pod); ref == nil || ref.Name != rs.Name || ref.UID != rs.UID {
+			continue
+		}
+		if have++; have > *rs.Spec.Replicas {
+			must(f.t, f.kube.CoreV1().Pods(ns).Delete(ctx, pod.Name, metav1.DeleteOptions{}))
+		}
+	}
+	for i := 0; have < *rs.Spec.Replicas; i++ {
+		name := fmt.Sprintf("%s-%d", rs.Name, i)
+		if names[name] {
+			continue
+		}
+		_, err := f.kube.CoreV1().Pods(ns).Create(ctx, testPod(rs, name, f0()), metav1.CreateOptions{})
+		must(f.t, err)
+		have++
+	}
 }
 
 func (f *fixture) clearActions() {

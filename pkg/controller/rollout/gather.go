@@ -43,6 +43,7 @@ func (c *Controller) gather(ro *v1alpha1.Rollout) (plan.Input, trafficrouting.Ro
 	if plan.NeedsPods(ro, rss) {
 		in.Pods = c.podsOf(ro.Namespace, rss)
 	}
+	in.ReadyPods = c.readyPods(ro.Namespace, rss)
 
 	if err := c.gatherAnalysis(ro, &in); err != nil {
 		return in, nil, err
@@ -97,24 +98,41 @@ func (c *Controller) orphanedReplicaSets(ro *v1alpha1.Rollout) ([]*appsv1.Replic
 	return orphans, nil
 }
 
-// podsOf are the pods of the ReplicaSets rss (a hash alone is not enough: two Rollouts
-// with the same template share it).
+// podsOf are the pods of the ReplicaSets rss.
 func (c *Controller) podsOf(namespace string, rss []*appsv1.ReplicaSet) []*corev1.Pod {
 	var pods []*corev1.Pod
 	for _, rs := range rss {
-		hash := rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey]
-		objs, err := c.podIndex.ByIndex(indexPodByHash, namespace+"/"+hash)
-		if err != nil {
+		pods = append(pods, c.podsOfRS(namespace, rs)...)
+	}
+	return pods
+}
+
+// readyPods are, by name, the Ready pods not being deleted of each ReplicaSet of rss
+// (plan.Input.ReadyPods): the plan trusts no ReplicaSet status beyond them. The pod
+// cache keeps of each pod its deletionTimestamp and Ready condition (minimalPod).
+func (c *Controller) readyPods(namespace string, rss []*appsv1.ReplicaSet) map[string]plan.ReadyPods {
+	out := make(map[string]plan.ReadyPods, len(rss))
+	for _, rs := range rss {
+		out[rs.Name] = plan.ReadyPodsOf(c.podsOfRS(namespace, rs))
+	}
+	return out
+}
+
+// podsOfRS are the pods rs controls (a hash alone is not enough: two Rollouts with the
+// same template share it).
+func (c *Controller) podsOfRS(namespace string, rs *appsv1.ReplicaSet) []*corev1.Pod {
+	objs, err := c.podIndex.ByIndex(indexPodByHash, namespace+"/"+rs.Labels[v1alpha1.DefaultRolloutUniqueLabelKey])
+	if err != nil {
+		return nil
+	}
+	var pods []*corev1.Pod
+	for _, o := range objs {
+		pod, ok := o.(*corev1.Pod)
+		if !ok {
 			continue
 		}
-		for _, o := range objs {
-			pod, ok := o.(*corev1.Pod)
-			if !ok {
-				continue
-			}
-			if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.UID == rs.UID {
-				pods = append(pods, pod)
-			}
+		if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.UID == rs.UID {
+			pods = append(pods, pod)
 		}
 	}
 	return pods

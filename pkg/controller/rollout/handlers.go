@@ -33,7 +33,7 @@ func (c *Controller) registerHandlers(inf *Informers) error {
 			DeleteFunc: c.enqueueOwner,
 		}},
 		{inf.Pods, cache.ResourceEventHandlerFuncs{
-			AddFunc:    func(obj any) { c.enqueueForPod(obj.(*corev1.Pod)) },
+			AddFunc:    c.podAdded,
 			UpdateFunc: changed(c.podUpdated),
 			DeleteFunc: c.podDeleted,
 		}},
@@ -119,16 +119,31 @@ func (c *Controller) replicaSetUpdated(old, cur any) {
 	c.enqueueOwner(cur1)
 }
 
-// Pods matter only while a restartAt is being carried out, role metadata is kept on
-// them, or their revision is not fully available (they may say why: pkg/diagnosis);
-// readiness is otherwise seen through the ReplicaSets' status.
+// A pod that turns Ready or stops being Ready, or starts terminating, changes what its
+// ReplicaSet can carry: its Rollout plans again at once (plan.Input.ReadyPods), whether
+// or not the ReplicaSet's status has caught up. Other changes matter only while a
+// restartAt is being carried out, role metadata is kept on pods, or their revision is not
+// fully available (they may say why: pkg/diagnosis).
 func (c *Controller) podUpdated(old, cur any) {
 	o, n := old.(*corev1.Pod), cur.(*corev1.Pod)
-	if (o.DeletionTimestamp == nil) == (n.DeletionTimestamp == nil) && replicaset.PodReady(o) == replicaset.PodReady(n) &&
-		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) && sameProblem(o, n) {
+	if servingChanged(o, n) {
+		c.enqueueForPod(n, true)
 		return
 	}
-	c.enqueueForPod(n)
+	if maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) && sameProblem(o, n) {
+		return
+	}
+	c.enqueueForPod(n, false)
+}
+
+// servingChanged: the pod became able to serve, or stopped.
+func servingChanged(o, n *corev1.Pod) bool {
+	return (o.DeletionTimestamp == nil) != (n.DeletionTimestamp == nil) || replicaset.PodReady(o) != replicaset.PodReady(n)
+}
+
+// serving: the pod is Ready and not being deleted.
+func serving(pod *corev1.Pod) bool {
+	return pod.DeletionTimestamp == nil && replicaset.PodReady(pod)
 }
 
 // sameProblem: the two versions of a pod show the same problem, or none.
@@ -138,18 +153,24 @@ func sameProblem(o, n *corev1.Pod) bool {
 	return okA == okB && a.Reason == b.Reason && a.Detail == b.Detail && a.Restarts == b.Restarts && a.Since.Equal(b.Since)
 }
 
+func (c *Controller) podAdded(obj any) {
+	pod := obj.(*corev1.Pod)
+	c.enqueueForPod(pod, serving(pod))
+}
+
 func (c *Controller) podDeleted(obj any) {
 	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = t.Obj
 	}
 	if pod, ok := obj.(*corev1.Pod); ok {
-		c.enqueueForPod(pod)
+		c.enqueueForPod(pod, serving(pod))
 	}
 }
 
-// enqueueForPod enqueues the Rollout of pod (through its ReplicaSet) when that Rollout
-// plans with its pods (plan.NeedsPods).
-func (c *Controller) enqueueForPod(pod *corev1.Pod) {
+// enqueueForPod enqueues the Rollout of pod (through its ReplicaSet) when the change
+// changed what the pod can serve, or when that Rollout plans with its pods
+// (plan.NeedsPods).
+func (c *Controller) enqueueForPod(pod *corev1.Pod, servingChanged bool) {
 	ref := metav1.GetControllerOfNoCopy(pod)
 	if ref == nil || ref.Kind != "ReplicaSet" {
 		return
@@ -163,7 +184,7 @@ func (c *Controller) enqueueForPod(pod *corev1.Pod) {
 		return
 	}
 	ro, err := c.rollouts.Rollouts(pod.Namespace).Get(owner.Name)
-	if err != nil || ro.UID != owner.UID || !plan.NeedsPods(ro, []*appsv1.ReplicaSet{rs}) {
+	if err != nil || ro.UID != owner.UID || !servingChanged && !plan.NeedsPods(ro, []*appsv1.ReplicaSet{rs}) {
 		return
 	}
 	c.queue.Add(cache.ObjectName{Namespace: ro.Namespace, Name: ro.Name})

@@ -371,6 +371,12 @@ func TestSyncRestartEvictsOneAtATime(t *testing.T) {
 	bumpResourceVersions(f)
 	ro := f.rollout("web")
 	rs := f.replicaSet("web-" + ro.Status.StableRS)
+	// Its pods again, at a resourceVersion the expectations can compare.
+	pods, err := f.kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{})
+	must(t, err)
+	for _, pod := range pods.Items {
+		must(t, f.kube.CoreV1().Pods(ns).Delete(context.Background(), pod.Name, metav1.DeleteOptions{}))
+	}
 	for i := range 4 {
 		pod := testPod(rs, fmt.Sprintf("web-%d", i), f0())
 		pod.ResourceVersion = "5"
@@ -378,7 +384,7 @@ func TestSyncRestartEvictsOneAtATime(t *testing.T) {
 	}
 	ro.Spec.RestartAt = &metav1.Time{Time: f.clock.Now()}
 	ro.Generation++
-	_, err := f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), ro, metav1.UpdateOptions{})
+	_, err = f.serin.SerinV1alpha1().Rollouts(ns).Update(context.Background(), ro, metav1.UpdateOptions{})
 	must(t, err)
 	f.refresh()
 
