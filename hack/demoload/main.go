@@ -5,7 +5,7 @@
 //
 //	traffic: canary 19.8% of 500 req in last 5s (stable 5d8f7c: 401, canary 7b9c4d: 99, failed 0)
 //
-// The stable revision is the Rollout's status.stableRS; every other revision that answers
+// The stable revision is the Rollout's status.stableRS as the window starts; every other revision that answers
 // counts as canary. Run it inside hack/netns.sh's namespace (Traefik forwards to pod IPs).
 package main
 
@@ -68,6 +68,9 @@ func run(o options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	for ctx.Err() == nil {
+		// The stable revision as the window starts: at a promotion, the new revision is still
+		// the canary of the window in which it takes over.
+		stable := stableRevision(ctx, dyn, o)
 		// One bounded stream per window: memory stays flat however long the demo runs.
 		records, err := traffic.Run(ctx, traffic.Config{
 			URL: o.url, Host: o.host, Rate: o.rate, Concurrency: 8,
@@ -79,7 +82,6 @@ func run(o options) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		stable := stableRevision(ctx, dyn, o)
 		fmt.Println(splitLine(records, stable, o.every))
 	}
 	return nil
