@@ -22,6 +22,9 @@ prom_port=${SERIN_DEMO_PROMETHEUS_PORT:-9095}
 dash_port=${SERIN_DASHBOARD_PORT:-3100}
 metrics_port=8090
 
+# The environment needs a user + network namespace: say so before building anything.
+hack/netns.sh true
+
 # --- build, on the host -------------------------------------------------------------------
 say "building the control plane and Traefik (cached after the first run)"
 SERIN_KUBE_BIN=$(hack/kube-bin.sh)
