@@ -36,7 +36,8 @@ pids=()
 cluster_started=0
 cleanup() {
 	local status=$?
-	trap - EXIT INT TERM
+	trap - EXIT
+	trap '' INT TERM # a second Ctrl-C must not cut the cluster's stop short
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -111,7 +112,10 @@ kubectl apply -k manifests/analysis >/dev/null
 # Traefik names the canary's backend after the stable Ingress, its Service and port (name
 # "http"): see manifests/analysis/traefik_success_rate.yaml.
 canary_service=$ns-web-web-stable-http-canary@kubernetesingressnginx
-kubectl -n "$ns" patch rollout web --type=json -p '[{"op":"add","path":"/spec/strategy/canary/steps/2","value":
+# A 10 s pause first: a canary promoted at once has no rate in Prometheus yet (its series are
+# younger than the window), and an empty measurement is Inconclusive.
+kubectl -n "$ns" patch rollout web --type=json -p '[{"op":"add","path":"/spec/strategy/canary/steps/2","value":{"pause":{"duration":"10s"}}},
+  {"op":"add","path":"/spec/strategy/canary/steps/3","value":
   {"analysis":{"templates":[{"templateName":"serin-traefik-request-success-rate","clusterScope":true}],
    "args":[{"name":"service","value":"'"$canary_service"'"},{"name":"interval","value":"10s"},
            {"name":"count","value":"3"},{"name":"prometheus-address","value":"http://127.0.0.1:'"$ports_prom"'"}]}}}]' >/dev/null

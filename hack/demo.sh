@@ -51,7 +51,8 @@ flock -n 9 || {
 nspid= hostpids=()
 cleanup() {
 	local status=$?
-	trap - EXIT INT TERM
+	trap - EXIT
+	trap '' INT TERM # a second Ctrl-C must not cut the environment's stop short
 	for pid in "${hostpids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
@@ -121,7 +122,7 @@ dashboard_url=$(sed -n 's/.*: //p' .cache/demo/dashboard.url | head -n 1)
 
 cat <<EOF
 
-The canary is paused after step 1 of 7 (setWeight 20), under 100 requests a second through
+The canary is paused after step 1 of 8 (setWeight 20), under 100 requests a second through
 Traefik. Everything runs in the demo's own network namespace; on this host's 127.0.0.1:
 
   API server   https://127.0.0.1:$api_port   (kubeconfig: $kubeconfig)
@@ -140,7 +141,7 @@ In another terminal:
   kubectl serin abort web -n demo                   # weight back to 0, canary down after 30s
   kubectl serin retry web -n demo                   # after an abort: run the steps again
 
-After a promote, step 3 is an analysis: the shipped serin-traefik-request-success-rate check
+After a promote and a 10s pause, step 4 is an analysis: the shipped serin-traefik-request-success-rate check
 measures the canary's success rate on Traefik's own metrics of these requests, three times
 10s apart (kubectl -n demo get analysisruns). To watch a bad release get aborted, ship one
 whose pods fail 30% of requests (the pod simulator reads SERIN_SIM_ERROR_RATE), then promote:
