@@ -154,5 +154,5 @@ printf 'API_PORT=%s\n' "$api_port" >.cache/demo/ready.tmp
 mv .cache/demo/ready.tmp .cache/demo/ready
 # Wait for a signal (or for a process to end: then the demo is broken, stop it all).
 wait -n "${pids[@]}" || true
-echo "demo: a process of the environment ended; see the logs in .cache/demo" >&2
+echo "demo: a process of the environment ended (on Ctrl-C, they stop first; else see the logs in .cache/demo)" >&2
 exit 1
