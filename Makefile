@@ -74,7 +74,8 @@ cluster-up: kube-bin
 cluster-down:
 	$(GO) run ./hack/cluster down
 
-## demo: local control plane, CRDs, controller, a sample Rollout
+## demo: a sample canary under real traffic (Traefik, simulated pods, Prometheus), all in
+## its own network namespace and bridged to the host's 127.0.0.1; Ctrl-C stops it all
 demo: kube-bin traefik-bin build
 	hack/demo.sh
 

@@ -1,179 +1,159 @@
 #!/usr/bin/env bash
-# make demo: the local control plane, Serin's CRDs, the controller and a sample Rollout.
+# make demo: a canary under real traffic, on one machine, without root.
 #
-# Builds what is missing, starts (or reuses) the cluster "serin" on 127.0.0.1, installs
-# the CRDs from manifests/crds, runs bin/serin-controller, applies examples/canary-nginx
-# into namespace "demo", ships a new image and leaves the canary paused at its first
-# pause, printing the commands to watch, promote and abort it, and the URL of
-# `kubectl serin dashboard` showing it live. Ctrl-C stops everything
-# this script started.
+# Builds what is missing on the host (the module proxy is not reachable later), then runs the
+# whole environment — the cluster, the controller, Traefik, the pod simulator, Prometheus and
+# a steady request stream — in its own network and PID namespace (hack/netns.sh, started by
+# hack/demo-env.sh), where kwok pod addresses are local and nothing but loopback exists. Your
+# browser and shell stay on the host: nsbridge carries the API server, Traefik's entrypoint,
+# Prometheus, the dashboard and the controller's metrics to the host's 127.0.0.1 through Unix
+# sockets in .cache/demo/bridge, and .cache/demo/kubeconfig.yaml points kubectl at the bridged
+# API server. The demo leaves the canary paused at 20% and prints the measured split every
+# 5 s. Ctrl-C stops everything: the namespace's processes end with its first process.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-name=serin
 say() { printf '\n==> %s\n' "$*"; }
+dbin=.cache/demo/bin
+bridge=.cache/demo/bridge
+web_port=${SERIN_DEMO_WEB_PORT:-8088}
+prom_port=${SERIN_DEMO_PROMETHEUS_PORT:-9095}
+dash_port=${SERIN_DASHBOARD_PORT:-3100}
+metrics_port=8090
 
-# --- what this script started, stopped by the trap on Ctrl-C or failure --------------
-started_cluster=0
-pids=() # background processes: the controller
-cleanup() {
-	local status=$?
-	trap - EXIT INT TERM
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-	done
-	if ((started_cluster)); then
-		say "stopping the cluster this demo started"
-		go run ./hack/cluster down -name "$name" || true
-	fi
-	exit "$status"
-}
-on_signal() {
-	echo
-	echo "demo: interrupted" >&2
-	exit 130
-}
-trap cleanup EXIT
-trap on_signal INT TERM
+# The environment needs a user + network namespace: say so before building anything.
+hack/netns.sh true
 
-# --- build ------------------------------------------------------------------------------
-say "building the control plane (cached after the first run; the first takes ~15 min)"
-bin=$(hack/kube-bin.sh)
-export PATH=$bin:$PATH
-say "building bin/serin-controller"
+# --- build, on the host -------------------------------------------------------------------
+say "building the control plane and Traefik (cached after the first run)"
+SERIN_KUBE_BIN=$(hack/kube-bin.sh)
+export SERIN_KUBE_BIN
+hack/traefik-bin.sh >/dev/null
+SERIN_PROMETHEUS=$(hack/prometheus.sh)
+export SERIN_PROMETHEUS
+say "building bin/serin-controller, bin/kubectl-serin and the demo's tools"
+mkdir -p "$dbin"
 go build -o bin/serin-controller ./cmd/serin-controller
 go build -o bin/kubectl-serin ./cmd/kubectl-serin # embeds the UI that make ui built, if any
+for tool in cluster ingress podsim demoload nsbridge; do
+	go build -o "$dbin/$tool" "./hack/$tool"
+done
 
-# --- cluster ----------------------------------------------------------------------------
-workdir=.cache/cluster/clusters/$name
-kubeconfig=$root/$workdir/kubeconfig.yaml
-if [[ -d $workdir ]] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; then
-	say "reusing the running cluster '$name'"
-else
-	if [[ -d $workdir ]]; then
-		echo "demo: cluster '$name' exists but does not answer; run 'make cluster-down' first" >&2
+# One demo at a time: it owns the cluster "serin-demo" and the ports.
+exec 9>.cache/demo/lock
+flock -n 9 || {
+	echo "demo: another make demo is running (lock .cache/demo/lock)" >&2
+	exit 1
+}
+
+# --- what this script started, stopped on Ctrl-C, on failure and at the end -------------
+nspid= hostpids=()
+cleanup() {
+	local status=$?
+	trap - EXIT
+	trap '' INT TERM # a second Ctrl-C must not cut the environment's stop short
+	for pid in "${hostpids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [[ -n $nspid ]] && kill -0 "$nspid" 2>/dev/null; then
+		say "stopping the environment (the cluster, then everything in the namespace)"
+		# The namespace's first process (hack/demo-env.sh, the child of unshare) stops the
+		# cluster; when it exits, the kernel kills whatever is left in the PID namespace.
+		local init
+		init=$(cat "/proc/$nspid/task/$nspid/children" 2>/dev/null || true)
+		for pid in $init; do kill -TERM "$pid" 2>/dev/null || true; done
+		for _ in $(seq 120); do
+			kill -0 "$nspid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$nspid" 2>/dev/null || true # --kill-child: the namespace goes with it
+	fi
+	wait 2>/dev/null || true
+	rm -rf "$bridge" .cache/demo/ready
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: interrupted" >&2; exit 130' INT TERM
+
+# --- the environment, in its namespace ---------------------------------------------------
+rm -rf "$bridge" .cache/demo/ready
+SERIN_NETNS_PID=1 hack/netns.sh hack/demo-env.sh &
+nspid=$!
+until [[ -f .cache/demo/ready ]]; do
+	if ! kill -0 "$nspid" 2>/dev/null; then
+		wait "$nspid" || true
+		nspid=
+		echo "demo: the environment did not start (see above and the logs in .cache/demo)" >&2
 		exit 1
 	fi
-	say "starting the cluster '$name'"
-	started_cluster=1
-	go run ./hack/cluster up -name "$name" -nodes 3
-fi
-export KUBECONFIG=$kubeconfig
-
-# --- CRDs -------------------------------------------------------------------------------
-shopt -s nullglob
-crds=(manifests/crds/*.yaml manifests/crds/*.yml)
-if [[ -f manifests/crds/kustomization.yaml ]]; then
-	source=(-k manifests/crds)
-else
-	source=("${crds[@]/#/-f}")
-fi
-if ((${#crds[@]})); then
-	say "installing the CRDs from manifests/crds"
-	names=$(kubectl apply --server-side --force-conflicts -o name "${source[@]}")
-	# shellcheck disable=SC2086 # one name per word
-	kubectl wait --for=condition=Established --timeout=60s $names
-else
-	say "no CRDs in manifests/crds yet"
-fi
-
-# --- controller and sample canary ------------------------------------------------------
-ns=demo
-mkdir -p .cache/demo
-say "starting bin/serin-controller (log: .cache/demo/controller.log)"
-bin/serin-controller --kubeconfig "$KUBECONFIG" --leader-elect=false --metrics-addr=127.0.0.1:8090 \
-	--health-addr=127.0.0.1:8091 >.cache/demo/controller.log 2>&1 &
-pids+=($!)
-
-say "applying examples/canary-nginx into namespace '$ns'"
-kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-kubectl -n "$ns" apply -f examples/canary-nginx/
-kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Healthy rollout/web --timeout=120s
-
-# --- analysis: a real Prometheus measuring simulated ingress-nginx traffic --------------
-# hack/demotraffic serves the request counters ingress-nginx would export for Ingress web
-# (0.5% canary errors; POST /errors?ratio= changes that); Prometheus scrapes it every 2s;
-# the Rollout gets an analysis step using the shipped serin-nginx-request-success-rate check.
-prometheus_bin=$(hack/prometheus.sh)
-go build -o .cache/demo/demotraffic ./hack/demotraffic
-say "starting demo traffic on 127.0.0.1:8092 and Prometheus on 127.0.0.1:9095 (logs in .cache/demo)"
-.cache/demo/demotraffic --addr 127.0.0.1:8092 --namespace "$ns" >.cache/demo/demotraffic.log 2>&1 &
-pids+=($!)
-rm -rf .cache/demo/prometheus && mkdir -p .cache/demo/prometheus
-cat >.cache/demo/prometheus/prometheus.yml <<'YAML'
-global: {scrape_interval: 2s}
-scrape_configs:
-- job_name: demo-ingress-nginx
-  static_configs: [{targets: ["127.0.0.1:8092"]}]
-YAML
-"$prometheus_bin" --config.file=.cache/demo/prometheus/prometheus.yml \
-	--storage.tsdb.path=.cache/demo/prometheus/data --web.listen-address=127.0.0.1:9095 \
-	>.cache/demo/prometheus.log 2>&1 &
-pids+=($!)
-# The analysis step must find the canary's series: wait until Prometheus has scraped them.
-for _ in $(seq 120); do
-	curl -fsS 'http://127.0.0.1:9095/api/v1/query?query=nginx_ingress_controller_requests%5B10s%5D' 2>/dev/null |
-		grep -q '"canary":"web-canary"' && break
 	sleep 0.5
 done
-kubectl apply -k manifests/analysis >/dev/null
-kubectl -n "$ns" patch rollout web --type=json -p '[{"op":"add","path":"/spec/strategy/canary/steps/2","value":
-  {"analysis":{"templates":[{"templateName":"serin-nginx-request-success-rate","clusterScope":true}],
-   "args":[{"name":"namespace","value":"'"$ns"'"},{"name":"ingress","value":"web"},{"name":"interval","value":"10s"},
-           {"name":"count","value":"3"},{"name":"prometheus-address","value":"http://127.0.0.1:9095"}]}}}]'
+# shellcheck disable=SC1091 # written by hack/demo-env.sh: API_PORT=...
+source .cache/demo/ready
 
-say "shipping a new version: image nginxinc/nginx-unprivileged:1.28"
-kubectl -n "$ns" patch rollout web --type=json \
-	-p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginxinc/nginx-unprivileged:1.28"}]'
-kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Paused rollout/web --timeout=120s
-kubectl -n "$ns" get rollout,replicasets
-echo "canary Ingress weight: $(kubectl -n "$ns" get ingress web-web-canary -o jsonpath='{.metadata.annotations.nginx\.ingress\.kubernetes\.io/canary-weight}')"
+# --- the bridge to the host ------------------------------------------------------------
+# port_free PORT: nothing on the host answers at 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The API server keeps its port on the host when it can; the certificate names 127.0.0.1,
+# not a port, so another port verifies as well.
+api_port=$API_PORT
+while ! port_free "$api_port"; do api_port=$((api_port + 1)); done
+for p in "$web_port" "$prom_port" "$dash_port" "$metrics_port"; do
+	port_free "$p" || {
+		echo "demo: 127.0.0.1:$p is taken on the host (SERIN_DEMO_WEB_PORT, SERIN_DEMO_PROMETHEUS_PORT and SERIN_DASHBOARD_PORT choose others)" >&2
+		exit 1
+	}
+done
+"$dbin/nsbridge" "tcp:127.0.0.1:$api_port=unix:$bridge/api.sock" \
+	"tcp:127.0.0.1:$web_port=unix:$bridge/web.sock" \
+	"tcp:127.0.0.1:$prom_port=unix:$bridge/prometheus.sock" \
+	"tcp:127.0.0.1:$dash_port=unix:$bridge/dashboard.sock" \
+	"tcp:127.0.0.1:$metrics_port=unix:$bridge/metrics.sock" 2>.cache/demo/nsbridge-host.log &
+hostpids+=($!)
+kubeconfig=$root/.cache/demo/kubeconfig.yaml
+sed "s#server: https://127.0.0.1:$API_PORT#server: https://127.0.0.1:$api_port#" \
+	".cache/cluster/clusters/serin-demo/kubeconfig.yaml" >"$kubeconfig"
+for _ in $(seq 40); do
+	KUBECONFIG=$kubeconfig "$SERIN_KUBE_BIN/kubectl" get --raw /readyz >/dev/null 2>&1 && break
+	sleep 0.25
+done
+dashboard_url=$(sed -n 's/.*: //p' .cache/demo/dashboard.url | head -n 1)
 
-# --- dashboard --------------------------------------------------------------------------
-# `kubectl serin dashboard` from bin/kubectl-serin (make demo builds it with the UI). Its
-# first line on stdout is its URL; SERIN_DASHBOARD_PORT picks another port than 3100.
-dashboard_url="(not started: see .cache/demo/dashboard.log)"
-if [[ -x bin/kubectl-serin ]]; then
-	say "starting kubectl serin dashboard (log: .cache/demo/dashboard.log)"
-	coproc DASHBOARD { exec bin/kubectl-serin dashboard --kubeconfig "$KUBECONFIG" -A \
-		--port "${SERIN_DASHBOARD_PORT:-3100}" 2>.cache/demo/dashboard.log; }
-	pids+=("$DASHBOARD_PID")
-	if read -r -t 60 line <&"${DASHBOARD[0]}"; then
-		dashboard_url=${line##*: }
-	else
-		echo "demo: the dashboard did not start; see .cache/demo/dashboard.log" >&2
-	fi
-fi
-
-stop_what="the controller and the dashboard"
-((started_cluster)) && stop_what="the controller, the dashboard and the cluster"
 cat <<EOF
 
-The canary is paused after step 1 of 7 (setWeight 20), waiting to be promoted.
+The canary is paused after step 1 of 8 (setWeight 20), under 100 requests a second through
+Traefik. Everything runs in the demo's own network namespace; on this host's 127.0.0.1:
+
+  API server   https://127.0.0.1:$api_port   (kubeconfig: $kubeconfig)
+  Ingress web  http://127.0.0.1:$web_port/     (Traefik; curl -H 'Host: web.example.com' http://127.0.0.1:$web_port/)
+  Prometheus   http://127.0.0.1:$prom_port/     (Traefik's metrics, scraped every 2s)
+  Dashboard    $dashboard_url
+  Controller   http://127.0.0.1:$metrics_port/metrics
+
 In another terminal:
 
-  export KUBECONFIG=$KUBECONFIG
-  export PATH=$root/bin:$bin:\$PATH   # kubectl-serin (the plugin) and the kubectl built with the cluster
+  export KUBECONFIG=$kubeconfig
+  export PATH=$root/bin:$SERIN_KUBE_BIN:\$PATH   # kubectl-serin (the plugin) and kubectl
 
-  kubectl serin get rollout web -n $ns --watch     # status, step, weights, revisions and pods, live
-  kubectl serin promote web -n $ns                 # go on past the pause
-  kubectl serin abort web -n $ns                   # weight back to 0, canary Service to stable, canary down after 30s
-  kubectl serin retry web -n $ns                   # after an abort: run the steps again
-  kubectl serin plan -f examples/canary-nginx/     # what each step does, offline
-  kubectl -n $ns describe rollout web              # conditions and the events of each step
+  kubectl serin get rollout web -n demo --watch     # status, step, weights, revisions and pods, live
+  kubectl serin promote web -n demo                 # go on past the pause
+  kubectl serin abort web -n demo                   # weight back to 0, canary down after 30s
+  kubectl serin retry web -n demo                   # after an abort: run the steps again
 
-After a promote, step 3 is an analysis: the shipped serin-nginx-request-success-rate
-check measures the canary's success rate three times, 10s apart, on a real Prometheus
-(kubectl -n $ns get analysisruns). To watch it fail and abort the rollout, raise the
-canary's error rate before you promote:
+After a promote and a 10s pause, step 4 is an analysis: the shipped serin-traefik-request-success-rate check
+measures the canary's success rate on Traefik's own metrics of these requests, three times
+10s apart (kubectl -n demo get analysisruns). To watch a bad release get aborted, ship one
+whose pods fail 30% of requests (the pod simulator reads SERIN_SIM_ERROR_RATE), then promote:
 
-  curl -X POST 'http://127.0.0.1:8092/errors?ratio=0.3'
+  kubectl -n demo patch rollout web --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/env","value":[{"name":"SERIN_SIM_ERROR_RATE","value":"0.3"}]}]'
 
-Otherwise it goes to 50% and 80% with timed pauses and ends Healthy on the new
-version. Controller log: $root/.cache/demo/controller.log
-Metrics: http://127.0.0.1:8090/metrics
-Dashboard (live, with promote and abort): $dashboard_url
-Press Ctrl-C to stop $stop_what.
+Below, the split the requests measured, every 5s (also in .cache/demo/traffic.log).
+Press Ctrl-C to stop everything.
 EOF
-wait "${pids[@]}"
+tail -n +1 -f .cache/demo/traffic.log &
+hostpids+=($!)
+wait "$nspid" || true
+nspid=
+echo "demo: the environment stopped (see the logs in .cache/demo)" >&2
+exit 1

@@ -13,6 +13,10 @@
 # The namespace ends with CMD's last process. Build everything (Go modules, binaries, test
 # binaries) before entering it: the module proxy is unreachable from inside.
 #
+# With SERIN_NETNS_PID=1 (make demo) the namespace also gets its own PID namespace, whose
+# first process is CMD: when CMD ends, the kernel kills every process left in it, so nothing
+# the environment started outlives it (and, with --kill-child, nothing outlives unshare).
+#
 # Inside, SERIN_NETNS=1 is set; nested calls run CMD directly. Fails with the cause, and the
 # sysctl to change, where user namespaces are unavailable: it never skips.
 set -euo pipefail
@@ -55,8 +59,13 @@ if ! err=$(unshare -rn true 2>&1); then
 	exit 1
 fi
 
+pidns=()
+if [[ ${SERIN_NETNS_PID:-} == 1 ]]; then
+	pidns=(--pid --fork --mount-proc --kill-child)
+fi
+
 # The three lines of routing, then CMD in place of the shell.
-exec unshare -rn -- bash -euc '
+exec unshare -rn "${pidns[@]}" -- bash -euc '
 	ip link set lo up
 	ip route add local 10.244.0.0/16 dev lo
 	ip addr add 10.245.0.1/32 dev lo

@@ -61,10 +61,10 @@ type TraefikOptions struct {
 const (
 	// IngressClassNGINX is the IngressClass StartTraefik creates and Traefik serves (as
 	// ingress-nginx would, with its controller name).
-	IngressClassNGINX = "nginx"
+	IngressClassNGINX = cluster.IngressClassNGINX
 	// ingressNGINXController is ingress-nginx's controller name, the default that Traefik's
 	// provider matches IngressClasses by.
-	ingressNGINXController = "k8s.io/ingress-nginx"
+	ingressNGINXController = cluster.IngressNGINXController
 	// TraefikGatewayClass is the GatewayClass StartTraefik creates with the Gateway option.
 	TraefikGatewayClass = "traefik"
 	// TraefikGatewayController is the controllerName Traefik's Gateway API provider serves.
@@ -85,22 +85,7 @@ func WithTraefik(o TraefikOptions) Option {
 
 // TraefikBinary is $SERIN_TRAEFIK_BIN (set by hack/e2e.sh) or the cache of
 // hack/traefik-bin.sh for the version pinned in hack/traefik/go.mod.
-func (f *Framework) TraefikBinary() (string, error) {
-	if bin := os.Getenv("SERIN_TRAEFIK_BIN"); bin != "" {
-		return bin, nil
-	}
-	mod, err := os.ReadFile(f.Path("hack", "traefik", "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	for _, line := range strings.Split(string(mod), "\n") {
-		fields := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "require "))
-		if len(fields) >= 2 && fields[0] == "github.com/traefik/traefik/v3" {
-			return f.Path(".cache", "traefik", fields[1], "bin", "traefik"), nil
-		}
-	}
-	return "", errors.New("hack/traefik/go.mod does not require github.com/traefik/traefik/v3")
-}
+func (f *Framework) TraefikBinary() (string, error) { return cluster.TraefikBinary(f.Cluster.Root) }
 
 // StartTraefik creates IngressClass nginx (and with o.Gateway the GatewayClass), starts
 // Traefik on two free loopback ports, waits until it answers /ping and records it as
@@ -146,7 +131,12 @@ func (f *Framework) StartTraefik(ctx context.Context, o TraefikOptions) (*Traefi
 		exited:        make(chan struct{}),
 	}
 	t.MetricsURL = t.APIURL + "/metrics"
-	t.Args = traefikArgs(webPort, apiPort, t.AccessLogPath, o)
+	t.Args = cluster.TraefikArgs(cluster.TraefikConfig{
+		WebAddr:   fmt.Sprintf("127.0.0.1:%d", webPort),
+		APIAddr:   fmt.Sprintf("127.0.0.1:%d", apiPort),
+		AccessLog: t.AccessLogPath,
+		Gateway:   o.Gateway,
+	})
 	if err := t.start(f.Cluster.Env()); err != nil {
 		return nil, err
 	}
@@ -156,40 +146,6 @@ func (f *Framework) StartTraefik(ctx context.Context, o TraefikOptions) (*Traefi
 	}
 	f.Traefik = t
 	return t, nil
-}
-
-// traefikArgs is Traefik's whole static configuration, as flags.
-func traefikArgs(webPort, apiPort int, accessLog string, o TraefikOptions) []string {
-	args := []string{
-		// Never call home: no version check, no usage statistics.
-		"--global.checknewversion=false",
-		"--global.sendanonymoususage=false",
-		"--log.level=INFO",
-		"--log.nocolor=true",
-		"--accesslog=true",
-		"--accesslog.filepath=" + accessLog,
-		fmt.Sprintf("--entrypoints.web.address=127.0.0.1:%d", webPort),
-		// Teardown should not wait the default 10 s for idle connections.
-		"--entrypoints.web.transport.lifecycle.gracetimeout=1s",
-		"--entrypoints.traefik.transport.lifecycle.gracetimeout=1s",
-		// The entrypoint "traefik" serves /ping, /metrics and the read-only API.
-		fmt.Sprintf("--entrypoints.traefik.address=127.0.0.1:%d", apiPort),
-		"--ping=true",
-		"--api.insecure=true",
-		"--api.dashboard=false",
-		"--metrics.prometheus=true",
-		"--metrics.prometheus.addrouterslabels=true",
-		// ingress-nginx's annotations (canary-weight, canary-by-header, ...) on Ingresses of
-		// IngressClass nginx; client from KUBECONFIG.
-		"--providers.kubernetesingressnginx=true",
-		"--providers.kubernetesingressnginx.ingressclass=" + IngressClassNGINX,
-		"--providers.kubernetesingressnginx.controllerclass=" + ingressNGINXController,
-		"--providers.kubernetesingressnginx.httpentrypoint=web",
-	}
-	if o.Gateway {
-		args = append(args, "--providers.kubernetesgateway=true")
-	}
-	return args
 }
 
 func (t *Traefik) start(env []string) error {
