@@ -5,6 +5,7 @@ package traffic
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +45,33 @@ func startPrometheus(e *framework.Env) *framework.Prometheus {
 	return p
 }
 
+// applyTemplates installs the shipped (cluster-scoped) templates once for the package.
+var applyTemplates sync.Once
+
+// analysedRelease starts a real Prometheus scraping Traefik, installs the shipped
+// templates (kubectl apply -k manifests/analysis) and Rollout web (4 pods of web:1) with
+// analysisSteps, waits until every request reaches the stable revision, and starts the
+// steady stream; it returns the route, the stable revision and the stream.
+func analysedRelease(t *testing.T) (*framework.Env, route, string, *traffic.Stream) {
+	e := framework.NewEnv(t)
+	r := newRoute(e)
+	prom := startPrometheus(e)
+	applyTemplates.Do(func() { e.Kubectl("apply", "-k", e.F.Path("manifests", "analysis")) })
+	service := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80") + "-canary@" + framework.TraefikNGINXProvider
+	e.Given().Apply(app(r.host, "web:1", 4, shortDelays, analysisSteps(service, prom.URL)))
+	v1 := healthyOn(e).Status.StableRS
+	r.waitOnly(r.config(50), v1)
+	return e, r, v1, r.steadyLoad()
+}
+
+// newTemplate updates Rollout web's template to image, whose pods fail the share
+// errorRate of their answers (the pod simulator's SERIN_SIM_ERROR_RATE).
+func newTemplate(e *framework.Env, image, errorRate string) {
+	e.T.Helper()
+	e.When().Patch("rollout", "web", fmt.Sprintf(`{"spec":{"template":{"spec":{"containers":[{"name":"web","image":%q,`+
+		`"ports":[{"containerPort":8080}],"env":[{"name":"SERIN_SIM_ERROR_RATE","value":%q}]}]}}}}`, image, errorRate))
+}
+
 // A broken release is aborted by the shipped analysis on real metrics of real traffic:
 // under a steady stream (80 requests a second) through Traefik, the new template fails
 // 30 % of its answers (SERIN_SIM_ERROR_RATE); the step analysis with the shipped
@@ -54,19 +82,9 @@ func startPrometheus(e *framework.Env) *framework.Prometheus {
 // the abort and the time from its first failed answer to the abort.
 func TestBrokenReleaseAbortedByAnalysis(t *testing.T) {
 	t.Parallel()
-	e := framework.NewEnv(t)
-	r := newRoute(e)
-	prom := startPrometheus(e)
-	e.Kubectl("apply", "-k", e.F.Path("manifests", "analysis"))
-	service := framework.NGINXServiceName(e.Namespace, "web", "web-stable", "80") + "-canary@" + framework.TraefikNGINXProvider
-	e.Given().Apply(app(r.host, "web:1", 4, shortDelays, analysisSteps(service, prom.URL)))
-	v1 := healthyOn(e).Status.StableRS
-	r.waitOnly(r.config(50), v1)
-	stream := r.steadyLoad()
+	e, r, v1, stream := analysedRelease(t)
 	start := time.Now()
-
-	e.When().Patch("rollout", "web", `{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"web:2",`+
-		`"ports":[{"containerPort":8080}],"env":[{"name":"SERIN_SIM_ERROR_RATE","value":"0.3"}]}]}}}}`)
+	newTemplate(e, "web:2", "0.3")
 	ro := e.WaitRollout("web", "aborted by its analysis", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
@@ -113,7 +131,29 @@ func report(t *testing.T, rs traffic.Records, canary string, abortAt time.Time) 
 		}
 	}
 	after := rs.Filter(func(x traffic.Record) bool { return x.Revision == canary && x.Done().After(abortAt) })
-	t.Logf("broken canary: failed %d of its %d answers before the abort (%.1f%%); first failed answer %s before the abort; %d canary answers after it (%d failed); %d requests failed in all",
+	last, _ := rs.LastServedBy(canary)
+	t.Logf("broken canary: failed %d of its %d answers before the abort (%.1f%%); first failed answer %s before the abort, last canary answer %s before it; %d canary answers after it (%d failed); %d requests failed in all",
 		len(failed), len(before), 100*float64(len(failed))/float64(len(before)), abortAt.Sub(first.Done()).Round(time.Millisecond),
-		len(after), len(after.Failed()), len(rs.Failed()))
+		abortAt.Sub(last.Done()).Round(time.Millisecond), len(after), len(after.Failed()), len(rs.Failed()))
+}
+
+// The same analysis passes a healthy release under the same stream: the Rollout goes on
+// to the pause after the analysis step, the AnalysisRun is Successful, and no request
+// failed.
+func TestBrokenReleaseCheckPassesHealthyOne(t *testing.T) {
+	t.Parallel()
+	e, r, _, stream := analysedRelease(t)
+	newTemplate(e, "web:2", "0")
+	atPause(e, 3)
+	r.waitWeight(20)
+	phase := e.Kubectl("get", "analysisruns", "-o", "jsonpath={.items[*].status.phase}")
+	if phase != string(v1alpha1.AnalysisPhaseSuccessful) {
+		t.Errorf("AnalysisRun phases %q, want one Successful", phase)
+	}
+	rs := stream.Stop()
+	t.Logf("healthy release through its analysis: %s", rs.Summary())
+	ownNamespace(t, rs, e.Namespace)
+	if failed := rs.Failed(); len(failed) > 0 {
+		t.Errorf("%d of %d requests failed; first: %s", len(failed), len(rs), failed[0])
+	}
 }
