@@ -85,7 +85,10 @@ func TestBrokenReleaseAbortedByAnalysis(t *testing.T) {
 	e, r, v1, stream := analysedRelease(t)
 	start := time.Now()
 	newTemplate(e, "web:2", "0.3")
-	ro := e.WaitRollout("web", "aborted by its analysis", func(ro *v1alpha1.Rollout) bool {
+	e.WaitRollout("web", "status.abort set", func(ro *v1alpha1.Rollout) bool { return ro.Status.Abort })
+	// The watch sees the abort within milliseconds; status.abortedAt has whole seconds.
+	abortAt := time.Now()
+	ro := e.WaitRollout("web", "aborted by its analysis, Degraded", func(ro *v1alpha1.Rollout) bool {
 		return ro.Status.Abort && ro.Status.Phase == v1alpha1.RolloutPhaseDegraded
 	})
 	v2 := ro.Status.CurrentPodHash
@@ -95,8 +98,6 @@ func TestBrokenReleaseAbortedByAnalysis(t *testing.T) {
 	if st := ro.Status.Canary.CurrentStepAnalysisRunStatus; st == nil || st.Status != v1alpha1.AnalysisPhaseFailed {
 		t.Errorf("current step AnalysisRun status %+v, want Failed", st)
 	}
-	// The watch sees the abort within milliseconds; status.abortedAt has whole seconds.
-	abortAt := time.Now()
 	t.Logf("aborted (status.abortedAt %v): %s", ro.Status.AbortedAt, ro.Status.Message)
 
 	r.waitWeight(0)
