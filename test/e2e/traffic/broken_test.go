@@ -133,9 +133,9 @@ func report(t *testing.T, rs traffic.Records, canary string, abortAt time.Time) 
 	}
 	after := rs.Filter(func(x traffic.Record) bool { return x.Revision == canary && x.Done().After(abortAt) })
 	last, _ := rs.LastServedBy(canary)
-	t.Logf("broken canary: failed %d of its %d answers before the abort (%.1f%%); first failed answer %s before the abort, last canary answer %s before it; %d canary answers after it (%d failed); %d requests failed in all",
+	t.Logf("broken canary: failed %d of its %d answers before the abort (%.1f%%); first failed answer %s before the abort; the canary's last answer ended %s after the abort (negative: before it); %d canary answers after it (%d failed); %d requests failed in all",
 		len(failed), len(before), 100*float64(len(failed))/float64(len(before)), abortAt.Sub(first.Done()).Round(time.Millisecond),
-		abortAt.Sub(last.Done()).Round(time.Millisecond), len(after), len(after.Failed()), len(rs.Failed()))
+		last.Done().Sub(abortAt).Round(time.Millisecond), len(after), len(after.Failed()), len(rs.Failed()))
 }
 
 // The same analysis passes a healthy release under the same stream: the Rollout goes on
