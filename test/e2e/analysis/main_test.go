@@ -18,7 +18,7 @@ import (
 
 var (
 	// prom is the package's Prometheus; load is the target it scrapes.
-	prom *promServer
+	prom *framework.Prometheus
 	load *traffic
 )
 
@@ -33,12 +33,12 @@ func TestMain(m *testing.M) {
 	}
 	load = newTraffic()
 	dir := filepath.Join(root, ".cache", "e2e", fmt.Sprintf("prometheus-%d", os.Getpid()))
-	prom, err = startPrometheus(dir, load.srv.Listener.Addr().String())
+	prom, err = framework.StartPrometheus(dir, load.srv.URL+"/metrics")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("e2e: prometheus %s at %s scraping %s; config, data and log in %s\n",
-		prom.cmd.Path, prom.URL, load.srv.URL, dir)
+		prom.Binary(), prom.URL, load.srv.URL, dir)
 	framework.Main(m, framework.WithController("--leader-elect=false", "--log-level=debug"))
 }

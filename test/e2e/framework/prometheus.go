@@ -1,6 +1,4 @@
-//go:build e2e
-
-package analysis
+package framework
 
 import (
 	"bufio"
@@ -17,16 +15,17 @@ import (
 	"time"
 )
 
-// promServer is a real Prometheus (Debian's package, installed by hack/prometheus.sh)
-// started for the package: its own config scraping the test's metrics target every
-// second, its own storage, a free loopback port. It dies with the test binary.
-type promServer struct {
+// Prometheus is a real Prometheus (Debian's package, installed by hack/prometheus.sh)
+// started by a test: its own config scraping the given targets every second, its own
+// storage, a free loopback port. The process is killed when the OS thread that started it
+// ends (Pdeathsig), and by Stop.
+type Prometheus struct {
 	URL string
 	cmd *exec.Cmd
 }
 
-// findPrometheus is the binary on PATH, else /usr/bin/prometheus.
-func findPrometheus() (string, error) {
+// FindPrometheus is the binary on PATH, else /usr/bin/prometheus.
+func FindPrometheus() (string, error) {
 	if p, err := exec.LookPath("prometheus"); err == nil {
 		return p, nil
 	}
@@ -36,24 +35,28 @@ func findPrometheus() (string, error) {
 	return "", errors.New("prometheus is not installed: run hack/prometheus.sh (make e2e does)")
 }
 
-var listening = regexp.MustCompile(`msg="Listening on" address=([0-9.]+:[0-9]+)`)
+var promListening = regexp.MustCompile(`msg="Listening on" address=([0-9.]+:[0-9]+)`)
 
-// startPrometheus starts Prometheus scraping target (host:port) with its data and log in
-// dir, and returns once it is ready to answer queries.
-func startPrometheus(dir, target string) (*promServer, error) {
-	bin, err := findPrometheus()
+// StartPrometheus starts Prometheus scraping every target URL (e.g.
+// http://127.0.0.1:9100/metrics) every second, with its config, data and log in dir, and
+// returns once it is ready to answer queries.
+func StartPrometheus(dir string, targets ...string) (*Prometheus, error) {
+	bin, err := FindPrometheus()
 	if err != nil {
 		return nil, err
 	}
-	config := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-- job_name: serin-e2e
-  static_configs:
-  - targets: [%q]
-`, target)
+	config := "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+	for i, target := range targets {
+		u, err := url.Parse(target)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("prometheus target %q: not a URL with a host", target)
+		}
+		path := u.Path
+		if path == "" {
+			path = "/metrics"
+		}
+		config += fmt.Sprintf("- job_name: serin-e2e-%d\n  metrics_path: %q\n  static_configs:\n  - targets: [%q]\n", i, path, u.Host)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -70,8 +73,6 @@ scrape_configs:
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address=127.0.0.1:0",
 		"--log.level=info")
-	// Killed with the test binary: TestMain's os.Exit runs no deferred stop. (The thread
-	// that starts it is locked for the life of the process; see TestMain.)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -81,7 +82,7 @@ scrape_configs:
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	p := &promServer{cmd: cmd}
+	p := &Prometheus{cmd: cmd}
 	addr, ready := make(chan string, 1), make(chan struct{})
 	go func() {
 		// Copy the log and watch it for the bound address and readiness.
@@ -89,7 +90,7 @@ scrape_configs:
 		readyClosed := false
 		for sc.Scan() {
 			line := sc.Text()
-			if m := listening.FindStringSubmatch(line); m != nil {
+			if m := promListening.FindStringSubmatch(line); m != nil {
 				addr <- m[1]
 			}
 			if !readyClosed && strings.Contains(line, "Server is ready to receive web requests") {
@@ -104,19 +105,23 @@ scrape_configs:
 	case a := <-addr:
 		p.URL = (&url.URL{Scheme: "http", Host: a}).String()
 	case <-timeout:
-		p.stop()
+		p.Stop()
 		return nil, fmt.Errorf("prometheus did not log its address within 60s; see %s", logFile.Name())
 	}
 	select {
 	case <-ready:
 	case <-timeout:
-		p.stop()
+		p.Stop()
 		return nil, fmt.Errorf("prometheus was not ready within 60s; see %s", logFile.Name())
 	}
 	return p, nil
 }
 
-func (p *promServer) stop() {
+// Binary is the path of the Prometheus binary that runs.
+func (p *Prometheus) Binary() string { return p.cmd.Path }
+
+// Stop kills Prometheus and waits for it.
+func (p *Prometheus) Stop() {
 	_ = p.cmd.Process.Kill()
 	_ = p.cmd.Wait()
 }
