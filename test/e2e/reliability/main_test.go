@@ -8,7 +8,8 @@
 //
 // Sizes and seed: SERIN_RELIABILITY_SEED (random when unset; always printed),
 // SERIN_RELIABILITY_FREEZES (12), SERIN_RELIABILITY_KILLS (10),
-// SERIN_RELIABILITY_ROLLOUTS (4).
+// SERIN_RELIABILITY_ROLLOUTS (4), SERIN_RELIABILITY_BACK_PERCENT (0: image changes that go
+// back to the previous version; see fleet.drive for the open race they expose).
 package reliability
 
 import (
