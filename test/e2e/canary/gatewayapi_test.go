@@ -5,8 +5,6 @@ package canary
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -235,15 +233,7 @@ func TestGatewayAPIMissingRoute(t *testing.T) {
 func TestArgoGatewayAPIManifestApplies(t *testing.T) {
 	t.Parallel()
 	e := framework.NewEnv(t)
-	raw, err := os.ReadFile(filepath.Join("testdata", "argo-canary-gateway-api.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const argoAPI, serinAPI = "apiVersion: argoproj.io/v1alpha1", "apiVersion: serin.dev/v1alpha1"
-	if n := strings.Count(string(raw), argoAPI); n != 1 {
-		t.Fatalf("the manifest has %d %q lines, want 1", n, argoAPI)
-	}
-	manifest := strings.Replace(string(raw), argoAPI, serinAPI, 1)
+	manifest := argoManifest(t, "argo-canary-gateway-api.yaml")
 	// The file names its namespace (Argo's plugin wants it): the test's.
 	manifest = strings.ReplaceAll(manifest, "namespace: default", "namespace: "+e.Namespace)
 	e.Given().Apply(manifest)

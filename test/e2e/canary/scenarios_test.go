@@ -182,11 +182,11 @@ func routes(ing *networkingv1.Ingress) []string {
 	return out
 }
 
-// A canary written for Argo Rollouts applies with only its apiVersion changed.
-func TestArgoManifestApplies(t *testing.T) {
-	t.Parallel()
-	e := framework.NewEnv(t)
-	raw, err := os.ReadFile(filepath.Join("testdata", "argo-canary-nginx.yaml"))
+// argoManifest reads testdata/file, an Argo Rollouts manifest with one Rollout, and
+// changes its apiVersion (the only change a user coming from Argo makes).
+func argoManifest(t *testing.T, file string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,14 @@ func TestArgoManifestApplies(t *testing.T) {
 	if n := strings.Count(string(raw), argoAPI); n != 1 {
 		t.Fatalf("the manifest has %d %q lines, want 1", n, argoAPI)
 	}
-	manifest := strings.Replace(string(raw), argoAPI, serinAPI, 1)
+	return strings.Replace(string(raw), argoAPI, serinAPI, 1)
+}
+
+// A canary written for Argo Rollouts applies with only its apiVersion changed.
+func TestArgoManifestApplies(t *testing.T) {
+	t.Parallel()
+	e := framework.NewEnv(t)
+	manifest := argoManifest(t, "argo-canary-nginx.yaml")
 
 	// What the file asks for: the first pause and the weight in force there.
 	spec := rolloutOf(t, manifest)
