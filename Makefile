@@ -76,7 +76,7 @@ cluster-down:
 
 ## demo: a sample canary under real traffic (Traefik, simulated pods, Prometheus), all in
 ## its own network namespace and bridged to the host's 127.0.0.1; Ctrl-C stops it all
-demo: kube-bin traefik-bin build
+demo: kube-bin traefik-bin build tmux
 	hack/demo.sh
 
 clean:
@@ -86,7 +86,7 @@ clean:
 install:
 	$(GO) install ./cmd/kubectl-serin
 
-## tmux: install tmux (Debian package) for the e2e test of `kubectl serin get rollout --watch`
+## tmux: install the Debian packages the e2e suite and the demo need when missing (tmux, iproute2)
 tmux:
 	hack/install-tmux.sh
 
