@@ -40,7 +40,7 @@ func (c *Cluster) Processes() ([]Process, error) {
 			return nil, fmt.Errorf("pid file %s: %w", f, err)
 		}
 		p := Process{Name: strings.TrimSuffix(filepath.Base(f), ".pid"), PID: pid}
-		p.RSS, p.PeakRSS = memory(pid)
+		p.RSS, p.PeakRSS = Memory(pid)
 		procs = append(procs, p)
 	}
 	sort.Slice(procs, func(i, j int) bool { return procs[i].Name < procs[j].Name })
@@ -60,7 +60,8 @@ func MemoryReport(procs []Process) string {
 	return b.String()
 }
 
-func memory(pid int) (rss, peak int64) {
+// Memory is a process' current and peak resident set size (VmRSS, VmHWM), 0 when unknown.
+func Memory(pid int) (rss, peak int64) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, 0
